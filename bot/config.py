@@ -1,0 +1,93 @@
+"""Settings from the environment (prefix HELPDESK_), validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_content_dir() -> Path:
+    # An editable install or a checkout reads the repository's content/; a wheel carries a copy.
+    for candidate in (PROJECT_ROOT / "content", Path(__file__).resolve().parent / "_content"):
+        if candidate.is_dir():
+            return candidate
+    return PROJECT_ROOT / "content"
+
+
+class SettingsError(ValueError):
+    """A setting that cannot work; the message is one line meant for the person starting the bot."""
+
+
+# The async driver each backend is used with; people write the plain scheme.
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
+
+
+def async_url(raw: str) -> URL:
+    """Parse a database URL and pick the asyncio driver for it; raise SettingsError when unusable."""
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"HELPDESK_DATABASE_URL is not a database URL: {raw!r} "
+            "(expected e.g. sqlite:///helpdesk.db or postgresql+psycopg://user@host:5432/db)"
+        ) from None
+    backend = url.get_backend_name()
+    if backend not in _ASYNC_DRIVERS:
+        raise SettingsError(
+            f"HELPDESK_DATABASE_URL uses {backend!r}; supported: sqlite, postgresql"
+        )
+    if backend == "postgresql" and url.get_driver_name() not in ("psycopg", "psycopg_async"):
+        url = url.set(drivername=_ASYNC_DRIVERS[backend])
+    if backend == "sqlite":
+        url = url.set(drivername=_ASYNC_DRIVERS[backend])
+        if not url.database or url.database == ":memory:":
+            raise SettingsError(
+                "HELPDESK_DATABASE_URL: an in-memory SQLite database would lose every conversation; "
+                "give a file, e.g. sqlite:///helpdesk.db"
+            )
+    return url
+
+
+def check_sqlite_path(url: URL) -> None:
+    """Fail early, in one line, when the SQLite file cannot be created or written."""
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return
+    path = Path(url.database).expanduser()
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise SettingsError(f"database directory does not exist: {directory}")
+    target = path if path.exists() else directory
+    if not os.access(target, os.W_OK):
+        raise SettingsError(f"database file is not writable: {path}")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
+
+    database_url: str = Field(default="sqlite:///helpdesk.db")
+    content_dir: Path = Field(default_factory=_default_content_dir)
+    timezone: str = "Asia/Tokyo"
+    log_level: str = "WARNING"
+
+    @field_validator("database_url")
+    @classmethod
+    def _parse_url(cls, value: str) -> str:
+        async_url(value)  # raises SettingsError with a clear message
+        return value
+
+    @property
+    def db_url(self) -> URL:
+        return async_url(self.database_url)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,275 @@
+"""Pydantic models of the content files (content/*.yaml).
+
+Content is data the secretariat edits without code, so every model forbids unknown keys: a typo in
+a key is reported by `helpdesk content check` instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=64)]
+Lang = Literal["ja", "en"]
+LANGS: tuple[Lang, ...] = ("ja", "en")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(Strict):
+    """A user-visible text: Japanese first, English second; both are required."""
+
+    ja: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.ja
+
+
+class Option(Strict):
+    value: str = Field(pattern=r"^[A-Za-z0-9_\-]+$", max_length=48)
+    label: Text
+
+
+class Condition(Strict):
+    """`when:` on an earlier answer. Exactly one test besides `question`."""
+
+    question: Id
+    equals: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    not_in: list[Any] | None = None
+    includes: str | None = None  # for multi_choice answers
+    answered: bool | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [
+            name
+            for name in ("equals", "in_", "not_in", "includes", "answered")
+            if getattr(self, name) is not None
+        ]
+        if len(tests) != 1:
+            raise ValueError("a condition needs exactly one of equals, in, not_in, includes, answered")
+        return self
+
+
+When = Union[Condition, list[Condition]]
+
+QuestionType = Literal[
+    "choice", "multi_choice", "yes_no", "scale", "text", "number", "date", "duration", "info"
+]
+
+
+class Question(Strict):
+    id: Id
+    type: QuestionType
+    text: Text
+    label: Text | None = None  # a short name for report columns and tables
+    help: Text | None = None
+    optional: bool = False
+    when: When | None = None
+    source: str | None = None
+    options: list[Option] | None = None  # choice, multi_choice
+    max_length: int | None = Field(default=None, ge=1, le=10_000)  # text
+    min: float | None = None  # number
+    max: float | None = None  # number
+    integer: bool = True  # number
+    unit: Text | None = None  # number
+    not_future: bool = False  # date
+    not_past: bool = False  # date
+
+    @model_validator(mode="after")
+    def _fields_fit_type(self) -> Question:
+        needs_options = self.type in ("choice", "multi_choice")
+        if needs_options and not self.options:
+            raise ValueError(f"a {self.type} question needs options")
+        if not needs_options and self.options:
+            raise ValueError(f"a {self.type} question takes no options")
+        if self.options:
+            values = [o.value for o in self.options]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"duplicate option values: {', '.join(dupes)}")
+        if self.max_length is not None and self.type != "text":
+            raise ValueError("max_length applies to text questions only")
+        if (self.min is not None or self.max is not None or self.unit) and self.type != "number":
+            raise ValueError("min, max and unit apply to number questions only")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max")
+        if (self.not_future or self.not_past) and self.type != "date":
+            raise ValueError("not_future and not_past apply to date questions only")
+        if self.type == "info" and self.optional:
+            raise ValueError("an info item is never answered, so it cannot be optional")
+        return self
+
+    @property
+    def answerable(self) -> bool:
+        return self.type != "info"
+
+
+class Group(Strict):
+    """A repeating group: its items are asked once per entry (e.g. per key business process)."""
+
+    id: Id
+    type: Literal["group"]
+    text: Text
+    label: Text | None = None  # a short name for the report's table
+    more: Text  # asked after each entry: is there another one?
+    max_repeat: int = Field(default=10, ge=1, le=50)
+    when: When | None = None
+    source: str | None = None
+    items: list[Question] = Field(min_length=1)
+
+    @field_validator("items")
+    @classmethod
+    def _no_info_only(cls, items: list[Question]) -> list[Question]:
+        if not any(q.answerable for q in items):
+            raise ValueError("a group needs at least one question that is answered")
+        return items
+
+
+def _item_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "group" if value.get("type") == "group" else "question"
+    return "group" if isinstance(value, Group) else "question"
+
+
+# Chosen by `type` first so that a broken item gets one precise error, not one per possible model.
+Item = Annotated[
+    Union[Annotated[Question, Tag("question")], Annotated[Group, Tag("group")]],
+    Discriminator(_item_kind),
+]
+
+
+class Section(Strict):
+    id: Id
+    title: Text
+    intro: Text | None = None
+    source: str | None = None
+    items: list[Item] = Field(min_length=1)
+
+
+class Part(Strict):
+    """A reusable block of sections (the common hearing part, the CSIRT part)."""
+
+    id: Id
+    title: Text
+    source: str | None = None
+    sections: list[Section] = Field(min_length=1)
+
+
+class FlowDef(Strict):
+    id: Id
+    title: Text
+    course: Literal["csirt", "it-bcp"] | None = None
+    parts: list[Id] = Field(min_length=1)
+    source: str | None = None
+
+
+class FlowIndex(Strict):
+    flows: list[FlowDef] = Field(min_length=1)
+
+
+class Messages(Strict):
+    """content/messages.yaml: every sentence the bot says outside a questionnaire."""
+
+    messages: dict[str, Text]
+
+    @field_validator("messages")
+    @classmethod
+    def _keys_are_ids(cls, messages: dict[str, Text]) -> dict[str, Text]:
+        bad = [k for k in messages if not re.fullmatch(r"[a-z][a-z0-9_.\-]*", k)]
+        if bad:
+            raise ValueError(f"message keys must be lower-case ids: {', '.join(bad)}")
+        return messages
+
+
+class Channel(Strict):
+    """One way to reach a destination. `value` is exactly what the destination publishes."""
+
+    kind: Literal["phone", "email", "web", "form"]
+    value: str = Field(min_length=1)
+    label: Text | None = None
+    hours: Text | None = None
+    source: str | None = None  # when this channel comes from another page than the contact's
+
+
+class Contact(Strict):
+    id: Id
+    name: Text
+    handles: Text
+    not_handles: Text | None = None
+    hours: Text | None = None
+    channels: list[Channel] = Field(min_length=1)
+    emergency: bool = False  # listed when the programme desk is closed
+    public: bool = True  # false: only for registered participants (the programme's own desk)
+    source: str = Field(min_length=1)
+    checked: str | None = None  # when and how the contact points were checked against `source`
+
+
+class ContactBook(Strict):
+    contacts: list[Contact] = Field(min_length=1)
+
+
+class Commands(Strict):
+    back: list[str]
+    next: list[str]
+    skip: list[str]
+    pause: list[str]
+    cancel: list[str]
+    help: list[str]
+    status: list[str]
+    hearing: list[str]
+    start: list[str]
+    menu: list[str]
+
+
+class ScaleWords(Strict):
+    high: list[str]
+    medium: list[str]
+    low: list[str]
+
+
+class Lexicon(Strict):
+    """content/lexicon.yaml: the words people type, used by the input parsers."""
+
+    yes: list[str] = Field(min_length=1)
+    no: list[str] = Field(min_length=1)
+    commands: Commands
+    scale: ScaleWords
+    duration_units: dict[int, list[str]]
+    half: str
+    duration_words: dict[str, int]
+    relative_days: dict[str, int]
+    date_patterns: list[str] = Field(min_length=1)
+    eras: dict[str, int]
+    first_year_word: str
+    approx: list[str]
+    multipliers: dict[str, int]
+    list_separators: str
+
+    @field_validator("date_patterns")
+    @classmethod
+    def _patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"date pattern {pattern!r} does not compile: {exc}") from None
+            if not {"m", "d"} <= set(compiled.groupindex):
+                raise ValueError(f"date pattern {pattern!r} needs the named groups m and d")
+        return patterns
+
+    @model_validator(mode="after")
+    def _yes_no_disjoint(self) -> Lexicon:
+        both = set(map(str.lower, self.yes)) & set(map(str.lower, self.no))
+        if both:
+            raise ValueError(f"words in both yes and no: {', '.join(sorted(both))}")
+        return self

@@ -1,0 +1,34 @@
+"""What a handler gets for one inbound message: the open transaction, the person, the content, now."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.loader import Content
+from bot.engine.render import Speaker
+from bot.store.models import Person
+
+
+@dataclass
+class Ctx:
+    session: AsyncSession
+    person: Person
+    content: Content
+    now: datetime  # UTC
+    tz: ZoneInfo
+
+    @property
+    def lang(self) -> str:
+        return self.person.language
+
+    @cached_property
+    def speaker(self) -> Speaker:
+        return Speaker(self.lang, self.content.book, self.content.words, self.now.astimezone(self.tz).date())
+
+    def say(self, key: str, **params: object) -> str:
+        return self.content.book.say(key, self.lang, **params)

@@ -1,0 +1,167 @@
+"""A questionnaire flow compiled from content, and its plan: the steps that apply given the answers.
+
+The plan is recomputed from the answers rather than stored, so conditional questions and repeating
+groups can never drift out of step with what was answered: going back and changing an answer simply
+yields another plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from bot.content.models import Condition, FlowDef, Group, Part, Question, Section, Text
+
+MORE = "_more"  # the step after each group entry: "is there another one?" (ids cannot start with _)
+
+
+@dataclass(frozen=True)
+class Answer:
+    value: Any
+    raw: str
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str  # "employees", or "processes[2].rto" inside a group entry
+    question: Question
+    section_index: int
+    group: Group | None = None
+    entry: int | None = None  # 1-based entry number inside a group
+
+    @property
+    def answerable(self) -> bool:
+        return self.question.answerable
+
+    @property
+    def starts_entry(self) -> bool:
+        return self.group is not None and self.question.id == self.group.items[0].id
+
+
+def entry_key(group_id: str, entry: int, question_id: str) -> str:
+    return f"{group_id}[{entry}].{question_id}"
+
+
+def _more_question(group: Group) -> Question:
+    # Built without validation: MORE deliberately falls outside the id pattern of content questions.
+    return Question.model_construct(id=MORE, type="yes_no", text=group.more, source=group.source)
+
+
+class CompiledFlow:
+    """One flow (e.g. hearing_csirt): its sections in order, a content version, and the plan."""
+
+    def __init__(self, definition: FlowDef, sections: list[Section]) -> None:
+        self.definition = definition
+        self.sections = sections
+        self.id = definition.id
+        self.title: Text = definition.title
+        self.version = _version_of(definition, sections)
+        self._group_of: dict[str, str] = {}  # question id -> id of the group it belongs to
+        self._questions: dict[str, Question] = {}
+        for section in sections:
+            for item in section.items:
+                if isinstance(item, Group):
+                    for question in item.items:
+                        self._group_of[question.id] = item.id
+                        self._questions[question.id] = question
+                else:
+                    self._questions[item.id] = item
+
+    @classmethod
+    def from_parts(cls, definition: FlowDef, parts: Mapping[str, Part]) -> CompiledFlow:
+        sections = [section for part_id in definition.parts for section in parts[part_id].sections]
+        return cls(definition, sections)
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a conversation started on; enough to rebuild this exact flow later."""
+        return {
+            "definition": self.definition.model_dump(mode="json", by_alias=True),
+            "sections": [s.model_dump(mode="json", by_alias=True, exclude_none=True) for s in self.sections],
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any]) -> CompiledFlow:
+        return cls(
+            FlowDef.model_validate(data["definition"]),
+            [Section.model_validate(s) for s in data["sections"]],
+        )
+
+    def question(self, question_id: str) -> Question | None:
+        return self._questions.get(question_id)
+
+    def plan(self, answers: Mapping[str, Answer]) -> list[Step]:
+        steps: list[Step] = []
+        for index, section in enumerate(self.sections):
+            for item in section.items:
+                if isinstance(item, Group):
+                    if self._holds(item.when, answers, None, None):
+                        steps.extend(self._group_steps(item, index, answers))
+                elif self._holds(item.when, answers, None, None):
+                    steps.append(Step(item.id, item, index))
+        return steps
+
+    def _group_steps(self, group: Group, section_index: int, answers: Mapping[str, Answer]) -> list[Step]:
+        steps: list[Step] = []
+        more = _more_question(group)
+        for entry in range(1, group.max_repeat + 1):
+            for question in group.items:
+                if self._holds(question.when, answers, group.id, entry):
+                    steps.append(
+                        Step(entry_key(group.id, entry, question.id), question, section_index, group, entry)
+                    )
+            if entry == group.max_repeat:
+                break
+            more_key = entry_key(group.id, entry, MORE)
+            steps.append(Step(more_key, more, section_index, group, entry))
+            answer = answers.get(more_key)
+            if answer is None or answer.value is not True:
+                break
+        return steps
+
+    def _holds(
+        self, when: Condition | list[Condition] | None, answers: Mapping[str, Answer],
+        group_id: str | None, entry: int | None,
+    ) -> bool:
+        if when is None:
+            return True
+        conditions = when if isinstance(when, list) else [when]
+        return all(self._condition_holds(c, answers, group_id, entry) for c in conditions)
+
+    def _condition_holds(
+        self, condition: Condition, answers: Mapping[str, Answer],
+        group_id: str | None, entry: int | None,
+    ) -> bool:
+        key = condition.question
+        if group_id is not None and self._group_of.get(key) == group_id:
+            key = entry_key(group_id, entry or 1, key)
+        answer = answers.get(key)
+        given = answer is not None and not answer.skipped
+        if condition.answered is not None:
+            return given == condition.answered
+        if not given:
+            return False
+        value = answer.value
+        if condition.equals is not None:
+            return value == condition.equals
+        if condition.in_ is not None:
+            return value in condition.in_
+        if condition.not_in is not None:
+            return value not in condition.not_in
+        if condition.includes is not None:
+            return isinstance(value, list) and condition.includes in value
+        return False
+
+
+def _version_of(definition: FlowDef, sections: list[Section]) -> str:
+    body = json.dumps(
+        {
+            "definition": definition.model_dump(mode="json", by_alias=True),
+            "sections": [s.model_dump(mode="json", by_alias=True) for s in sections],
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()[:16]

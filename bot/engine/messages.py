@@ -1,0 +1,63 @@
+"""The platform-neutral messages: what a person sent (Inbound) and what the bot answers (Outbound).
+
+Adapters translate platform payloads to Inbound and Outbound to platform calls; handlers never see
+a platform library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file someone sent: only a reference is kept; the bot never opens, fetches or runs it."""
+
+    name: str
+    platform_ref: str
+    mime_type: str | None = None
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    platform: str  # console | slack | telegram
+    user_id: str  # the platform's user id
+    text: str = ""
+    chat_id: str | None = None
+    display_name: str | None = None
+    language: str | None = None  # the platform's hint: Slack locale, Telegram language_code
+    event_id: str | None = None  # for de-duplication: Slack event_id/action id, Telegram update_id
+    choice: str | None = None  # the option value of a pressed button
+    choices: tuple[str, ...] | None = None  # the option values of a submitted multi-choice
+    reply_to: str | None = None  # the question ref ("<conversation>:<key>") a press belongs to
+    attachments: tuple[Attachment, ...] = ()
+    in_group: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+
+
+OutKind = Literal["text", "question", "reprompt", "notice", "error"]
+
+
+@dataclass(frozen=True)
+class Outbound:
+    text: str
+    kind: OutKind = "text"
+    options: tuple[Choice, ...] = ()
+    multi: bool = False
+    question_ref: str | None = None  # "<conversation>:<key>": lets a button press name its question
+    attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+
+
+def split_ref(ref: str | None) -> tuple[int, str] | None:
+    """'12:processes[1].rto' -> (12, 'processes[1].rto'); None for anything else."""
+    if not ref or ":" not in ref:
+        return None
+    head, key = ref.split(":", 1)
+    return (int(head), key) if head.isdigit() and key else None

@@ -1,0 +1,79 @@
+"""Decide what an inbound message is: a command, an answer to the open flow, or a word like ヒアリング."""
+
+from __future__ import annotations
+
+import re
+from typing import Awaitable, Callable
+
+from bot.engine.context import Ctx
+from bot.engine.conversations import run_step
+from bot.engine.messages import Inbound, Outbound, split_ref
+from bot.engine.parse import clean_text, word_key
+from bot.engine.step import FlowInput
+from bot.handlers.hearing import handle_hearing
+from bot.handlers.help import handle_help, handle_lang, handle_status
+from bot.handlers.start import handle_start
+from bot.store import repo
+
+Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
+
+COMMANDS: dict[str, Handler] = {
+    "start": handle_start,
+    "hearing": handle_hearing,
+    "help": handle_help,
+    "menu": handle_help,
+    "status": handle_status,
+    "lang": handle_lang,
+}
+# Inside a flow these belong to the flow (/help explains the current question, /status its progress).
+FLOW_COMMANDS = {"back", "next", "skip", "pause", "cancel", "help", "status"}
+
+# "/start CODE", and Telegram's "/start@SomeBot CODE" in groups.
+_COMMAND = re.compile(r"^/([A-Za-z_]+)(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+
+MAX_INBOUND = 20_000  # longer messages are refused before any parsing
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    match = _COMMAND.match(text)
+    if not match:
+        return None
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
+async def route(ctx: Ctx, inbound: Inbound) -> list[Outbound]:
+    if len(inbound.text) > MAX_INBOUND:
+        return [Outbound(ctx.say("reprompt.too_long", max=MAX_INBOUND, length=len(inbound.text)), kind="reprompt")]
+    text = clean_text(inbound.text)
+    active = await repo.active_conversation(ctx.session, ctx.person.id)
+    command = parse_command(text)
+
+    if inbound.choice is not None or inbound.choices is not None:
+        return await _press(ctx, inbound, active)
+    if command is not None:
+        name, args = command
+        if active is not None and name in FLOW_COMMANDS:
+            return await run_step(ctx, active, FlowInput("message", text=text))
+        if name in COMMANDS:
+            return await COMMANDS[name](ctx, inbound, args)
+        if name in FLOW_COMMANDS:
+            return [Outbound(ctx.say("router.no_flow"), kind="error")]
+        return [Outbound(ctx.say("router.unknown_command", command=name), kind="error")]
+    if active is not None:
+        return await run_step(ctx, active, FlowInput("message", text=inbound.text))
+    if not text:
+        return [Outbound(ctx.say("router.empty"))]
+    word = ctx.content.words.commands.get(word_key(text))
+    if word in COMMANDS:
+        return await COMMANDS[word](ctx, inbound, "")
+    return [Outbound(ctx.say("router.fallback"))]
+
+
+async def _press(ctx: Ctx, inbound: Inbound, active: object) -> list[Outbound]:
+    """A button press answers the question it was attached to, and nothing else."""
+    ref = split_ref(inbound.reply_to)
+    conversation = active
+    if ref is None or conversation is None or getattr(conversation, "id", None) != ref[0]:
+        return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
+    inp = FlowInput("message", choice=inbound.choice, choices=inbound.choices, reply_to=ref[1])
+    return await run_step(ctx, conversation, inp)  # type: ignore[arg-type]

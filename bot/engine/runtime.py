@@ -1,0 +1,76 @@
+"""One inbound message, one transaction: de-duplicate, find the person, route, commit, then reply."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.content.loader import Content
+from bot.engine.context import Ctx
+from bot.engine.messages import Inbound, Outbound
+from bot.engine.router import route
+from bot.store import repo
+from bot.store.models import utcnow
+
+log = logging.getLogger(__name__)
+
+RETRIES_ON_CONFLICT = 3
+
+
+class Runtime:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        content: Content,
+        *,
+        tz: str = "Asia/Tokyo",
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.sessions = sessions
+        self.content = content
+        self.tz = ZoneInfo(tz)
+        self.clock = clock
+
+    async def handle(self, inbound: Inbound) -> list[Outbound]:
+        """Replies are returned only after the transaction committed: an answer the user sees
+        acknowledged is an answer on disk. A duplicate event returns no reply at all."""
+        for attempt in range(1, RETRIES_ON_CONFLICT + 1):
+            try:
+                return await self._handle_once(inbound)
+            except StaleDataError:
+                # Another message of the same person changed the conversation first: redo on fresh state.
+                log.info("conversation changed concurrently; retry %d", attempt)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated and not _is_operational(exc):
+                    raise
+                log.warning("database unavailable: %s", type(exc.orig).__name__)
+                return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
+        return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
+
+    async def _handle_once(self, inbound: Inbound) -> list[Outbound]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            if inbound.event_id is not None:
+                if not await repo.claim_event(session, inbound.platform, inbound.event_id, now):
+                    log.info("duplicate %s event ignored", inbound.platform)
+                    return []
+            person = await repo.get_or_create_person(
+                session, inbound.platform, inbound.user_id, inbound.display_name, inbound.language, now
+            )
+            ctx = Ctx(session=session, person=person, content=self.content, now=now, tz=self.tz)
+            return await route(ctx, inbound)
+
+    def _say_without_db(self, key: str, inbound: Inbound) -> str:
+        return self.content.book.say(key, repo.language_of(inbound.language))
+
+
+def _is_operational(exc: DBAPIError) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    return isinstance(exc, (OperationalError, InterfaceError))

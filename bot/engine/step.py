@@ -1,0 +1,323 @@
+"""The pure flow step: `step(flow, state, input, speaker) -> StepResult`. No I/O.
+
+The runtime loads the state from the database, calls `step`, appends `recorded` answers and saves
+the new state in one transaction, and only then sends the replies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal, Mapping
+
+from bot.content.models import Question
+from bot.engine.flow import Answer, CompiledFlow, Step
+from bot.engine.messages import Outbound
+from bot.engine.parse import (
+    SCALE_ORDER,
+    Reprompt,
+    clean_text,
+    command_of,
+    parse_choice,
+    parse_date,
+    parse_duration,
+    parse_multi_choice,
+    parse_number,
+    parse_scale,
+    parse_text,
+    parse_yes_no,
+    word_key,
+)
+from bot.engine.render import (
+    DEFAULT_TEXT_MAX,
+    Speaker,
+    format_value,
+    progress_line,
+    question_choices,
+    render_question,
+    yes_no_choices,
+)
+
+Status = Literal["active", "paused", "completed", "cancelled"]
+CANCEL_REF = "!cancel"  # the question ref of "end this questionnaire?" (no content key starts with !)
+
+
+@dataclass(frozen=True)
+class FlowState:
+    cursor: str | None = None  # key of the question waiting for an answer
+    status: Status = "active"
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    awaiting: str | None = None  # "cancel" while asking to confirm a cancel
+
+
+@dataclass(frozen=True)
+class FlowInput:
+    kind: Literal["start", "resume", "message"]
+    text: str = ""
+    choice: str | None = None
+    choices: tuple[str, ...] | None = None
+    reply_to: str | None = None  # the question key a button press belongs to
+
+
+@dataclass(frozen=True)
+class Recorded:
+    key: str
+    raw: str
+    value: Any
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class StepResult:
+    state: FlowState
+    replies: list[Outbound]
+    recorded: list[Recorded] = field(default_factory=list)
+
+
+def step(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp: Speaker) -> StepResult:
+    if inp.kind == "start":
+        title = sp.say("flow.started", title=flow.title.get(sp.lang))
+        return _advance(flow, replace(state, status="active"), None, sp, [Outbound(title)])
+    if inp.kind == "resume" or state.status == "paused":
+        resumed = replace(state, status="active", awaiting=None)
+        notice = Outbound(sp.say("flow.resumed", title=flow.title.get(sp.lang)))
+        if resumed.cursor is None:
+            return _advance(flow, resumed, None, sp, [notice])
+        return _show_current(flow, resumed, sp, [notice])
+    if state.status != "active":
+        return StepResult(state, [Outbound(sp.say("flow.not_active"))])
+    if state.awaiting == "cancel":
+        return _confirm_cancel(flow, state, inp, sp)
+    return _answer_or_command(flow, state, inp, sp)
+
+
+def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp: Speaker) -> StepResult:
+    plan = flow.plan(state.answers)
+    current = _find(plan, state.cursor)
+    if current is None:  # content changed under the conversation: carry on at the first open question
+        return _advance(flow, state, None, sp, [])
+    if inp.reply_to is not None and inp.reply_to != current.key:
+        return _show_current(flow, state, sp, [Outbound(sp.say("flow.stale_press"), kind="reprompt")])
+
+    has_payload = inp.choice is not None or inp.choices is not None
+    command = None if has_payload or _is_option(current.question, inp.text, sp) else command_of(inp.text, sp.words)
+    if command == "back":
+        return _back(flow, state, plan, current, sp)
+    if command == "next":
+        # After going back: keep the answer already given and move on.
+        if current.key not in state.answers:
+            return StepResult(state, [Outbound(sp.say("flow.next_unanswered"), kind="reprompt")])
+        return _advance(flow, state, current.key, sp, [])
+    if command == "skip":
+        if not current.question.optional:
+            return StepResult(state, [Outbound(sp.say("reprompt.required"), kind="reprompt")])
+        recorded = Recorded(current.key, inp.text, None, skipped=True)
+        return _record_and_advance(flow, state, current, recorded, sp, [])
+    if command == "pause":
+        return StepResult(replace(state, status="paused"), [Outbound(sp.say("flow.paused"))])
+    if command == "cancel":
+        return StepResult(
+            replace(state, awaiting="cancel"),
+            [Outbound(sp.say("flow.cancel_confirm"), kind="question", options=yes_no_choices(sp), question_ref=CANCEL_REF)],
+        )
+    if command == "help":
+        return StepResult(state, [_help(current.question, sp)])
+    if command == "status":
+        return StepResult(state, [Outbound(_status(flow, state, plan, current, sp))])
+
+    try:
+        value, raw = _parse(current.question, inp, sp)
+    except Reprompt as exc:
+        return StepResult(state, [Outbound(sp.say(exc.key, **exc.params), kind="reprompt")])
+    replies = []
+    if current.question.type in ("duration", "date"):
+        # Echo what was understood: 「半日」 is recorded as 12 hours, 「12月3日」 gets a year.
+        understood = format_value(current.question, Answer(value, raw), sp)
+        replies.append(Outbound(sp.say("flow.understood", value=understood)))
+    return _record_and_advance(flow, state, current, Recorded(current.key, raw, value), sp, replies)
+
+
+def _is_option(question: Question, text: str, sp: Speaker) -> bool:
+    """An option label wins over a command word: an option 分からない is an answer, not a skip."""
+    if not question.options:
+        return False
+    key = word_key(text)
+    return any(key in (word_key(o.label.ja), word_key(o.label.en)) for o in question.options)
+
+
+def _parse(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
+    if inp.choices is not None or inp.choice is not None:
+        return _parse_press(question, inp, sp)
+    text = clean_text(inp.text)
+    if not text:
+        raise Reprompt("reprompt.empty")
+    kind = question.type
+    if kind == "text":
+        return parse_text(text, max_length=question.max_length or DEFAULT_TEXT_MAX), text
+    if len(text) > 200:  # no short answer is this long; do not spend time parsing it
+        raise Reprompt("reprompt.too_long", max=200, length=len(text))
+    if kind == "choice":
+        return parse_choice(text, question.options or []), text
+    if kind == "multi_choice":
+        return parse_multi_choice(text, question.options or [], sp.words), text
+    if kind == "yes_no":
+        return parse_yes_no(text, sp.words), text
+    if kind == "scale":
+        return parse_scale(text, sp.words), text
+    if kind == "number":
+        units = [question.unit.ja, question.unit.en] if question.unit else []
+        value = parse_number(
+            text, sp.words, minimum=question.min, maximum=question.max,
+            integer=question.integer, unit_words=units,
+        )
+        return value, text
+    if kind == "duration":
+        return parse_duration(text, sp.words), text
+    if kind == "date":
+        day = parse_date(
+            text, sp.words, today=sp.today, not_future=question.not_future, not_past=question.not_past
+        )
+        return day.isoformat(), text
+    raise Reprompt("reprompt.empty")  # info items are never current
+
+
+def _parse_press(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
+    """A button press or a submitted checkbox set: the value must be one the question offers."""
+    offered = {c.value: c.label for c in question_choices(question, sp)}
+    picked = list(inp.choices) if inp.choices is not None else [inp.choice or ""]
+    if not picked or any(p not in offered for p in picked):
+        raise Reprompt("reprompt.choice", n=len(offered))
+    raw = sp.say("unit.list_join").join(offered[p] for p in picked)
+    if question.type == "multi_choice":
+        return [c for c in offered if c in picked], raw
+    if len(picked) != 1:
+        raise Reprompt("reprompt.choice", n=len(offered))
+    value = picked[0]
+    if question.type == "yes_no":
+        return value == "yes", raw
+    if question.type == "scale":
+        return SCALE_ORDER[SCALE_ORDER.index(value)], raw
+    return value, raw
+
+
+def _record_and_advance(
+    flow: CompiledFlow, state: FlowState, current: Step, recorded: Recorded,
+    sp: Speaker, replies: list[Outbound],
+) -> StepResult:
+    answers = dict(state.answers)
+    answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped)
+    result = _advance(flow, replace(state, answers=answers), current.key, sp, replies)
+    return replace(result, recorded=[recorded])
+
+
+def _advance(
+    flow: CompiledFlow, state: FlowState, after: str | None, sp: Speaker, replies: list[Outbound]
+) -> StepResult:
+    """Move to the first unanswered question after `after` (or from the start), showing the
+    section heading and the info items that come right before it."""
+    plan = flow.plan(state.answers)
+    start = 0
+    if after is not None:
+        index = _index(plan, after)
+        start = index + 1 if index is not None else 0
+    pending_info: list[Step] = []
+    for position in range(start, len(plan)):
+        candidate = plan[position]
+        if not candidate.answerable:
+            pending_info.append(candidate)
+            continue
+        if candidate.key in state.answers:
+            pending_info = []
+            continue
+        out = list(replies)
+        out.extend(_headings(flow, plan, position, sp))
+        out.extend(Outbound(info.question.text.get(sp.lang)) for info in pending_info)
+        out.append(render_question(flow, plan, candidate, sp))
+        return StepResult(replace(state, cursor=candidate.key, status="active", awaiting=None), out)
+    answered = sum(1 for s in plan if s.answerable and s.key in state.answers and not state.answers[s.key].skipped)
+    skipped = sum(1 for s in plan if s.answerable and s.key in state.answers and state.answers[s.key].skipped)
+    done = Outbound(
+        sp.say("flow.completed", title=flow.title.get(sp.lang), answered=answered, skipped=skipped)
+    )
+    return StepResult(replace(state, cursor=None, status="completed", awaiting=None), [*replies, done])
+
+
+def _headings(flow: CompiledFlow, plan: list[Step], position: int, sp: Speaker) -> list[Outbound]:
+    """A section's title and intro before its first question; a group's text before each entry."""
+    target = plan[position]
+    earlier = [s for s in plan[:position] if s.answerable]
+    out = []
+    if not any(s.section_index == target.section_index for s in earlier):
+        section = flow.sections[target.section_index]
+        heading = sp.say(
+            "flow.section", number=target.section_index + 1, total=len(flow.sections),
+            title=section.title.get(sp.lang),
+        )
+        if section.intro:
+            heading = f"{heading}\n{section.intro.get(sp.lang)}"
+        out.append(Outbound(heading))
+    if target.group is not None:
+        same_entry = [s for s in earlier if s.group is target.group and s.entry == target.entry]
+        if not same_entry:
+            out.append(Outbound(sp.say("flow.entry", text=target.group.text.get(sp.lang), n=target.entry)))
+    return out
+
+
+def _back(flow: CompiledFlow, state: FlowState, plan: list[Step], current: Step, sp: Speaker) -> StepResult:
+    index = _index(plan, current.key) or 0
+    previous = next((s for s in reversed(plan[:index]) if s.answerable), None)
+    if previous is None:
+        return _show_current(flow, state, sp, [Outbound(sp.say("flow.no_back"), kind="reprompt")])
+    reply = render_question(flow, plan, previous, sp, current=state.answers.get(previous.key))
+    return StepResult(replace(state, cursor=previous.key), [reply])
+
+
+def _show_current(flow: CompiledFlow, state: FlowState, sp: Speaker, replies: list[Outbound]) -> StepResult:
+    plan = flow.plan(state.answers)
+    current = _find(plan, state.cursor)
+    if current is None:
+        return _advance(flow, state, None, sp, replies)
+    question = render_question(flow, plan, current, sp, current=state.answers.get(current.key))
+    return StepResult(state, [*replies, question])
+
+
+def _confirm_cancel(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp: Speaker) -> StepResult:
+    try:
+        if inp.choice is not None:
+            # Only the confirmation's own button confirms; an old question's "yes" button does not.
+            confirmed = inp.reply_to == CANCEL_REF and inp.choice == "yes"
+        else:
+            confirmed = parse_yes_no(clean_text(inp.text), sp.words)
+    except Reprompt:
+        confirmed = False
+    if confirmed:
+        return StepResult(
+            replace(state, status="cancelled", cursor=None, awaiting=None),
+            [Outbound(sp.say("flow.cancelled"))],
+        )
+    return _show_current(flow, replace(state, awaiting=None), sp, [Outbound(sp.say("flow.cancel_aborted"))])
+
+
+def _help(question: Question, sp: Speaker) -> Outbound:
+    lines = []
+    if question.help:
+        lines.append(question.help.get(sp.lang))
+    lines.append(sp.say("flow.help"))
+    return Outbound("\n".join(lines))
+
+
+def _status(flow: CompiledFlow, state: FlowState, plan: list[Step], current: Step, sp: Speaker) -> str:
+    answerable = [s for s in plan if s.answerable]
+    answered = sum(1 for s in answerable if s.key in state.answers)
+    return sp.say(
+        "flow.status", answered=answered, total=len(answerable),
+        position=progress_line(flow, plan, current, sp),
+    )
+
+
+def _find(plan: list[Step], key: str | None) -> Step | None:
+    index = _index(plan, key) if key is not None else None
+    return plan[index] if index is not None else None
+
+
+def _index(plan: list[Step], key: str) -> int | None:
+    return next((i for i, s in enumerate(plan) if s.key == key), None)

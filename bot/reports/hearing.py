@@ -1,0 +1,252 @@
+"""ヒアリングシート結果報告書: the hearing report the expert reads before visit 1 (Markdown, XLSX)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.loader import Content
+from bot.engine.flow import MORE, Answer, CompiledFlow, Group
+from bot.engine.render import Speaker, format_value
+from bot.store import repo
+from bot.store.models import Conversation, Person, utcnow
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+@dataclass
+class Row:
+    number: int
+    key: str
+    question: str
+    answer: str
+    state: str  # answered | skipped | unanswered
+    answered_at: str
+    source: str
+
+
+@dataclass
+class Table:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass
+class HearingReport:
+    labels: dict[str, str]
+    summary: list[tuple[str, str]]
+    sections: list[tuple[str, list[Row]]] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+
+
+def _jst(moment: datetime | None) -> str:
+    return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+async def _pick_conversation(session: AsyncSession, company_id: int, flow_ids: list[str]) -> Conversation | None:
+    """The company's hearing: the latest completed one, else the latest worked on."""
+    conversations = list(
+        await session.scalars(
+            select(Conversation)
+            .join(Person, Person.id == Conversation.person_id)
+            .where(Person.company_id == company_id, Conversation.flow_id.in_(flow_ids))
+            .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        )
+    )
+    completed = [c for c in conversations if c.status == "completed"]
+    return (completed or conversations or [None])[0]
+
+
+async def build_report(session: AsyncSession, content: Content, company_name: str, lang: str) -> HearingReport | None:
+    company = await repo.company_by_name(session, company_name)
+    if company is None:
+        return None
+    sp = Speaker(lang, content.book, content.words, utcnow().astimezone(TOKYO).date())
+    conversation = await _pick_conversation(session, company.id, list(content.flows))
+    flow: CompiledFlow | None
+    answers: dict[str, Answer] = {}
+    answered_at: dict[str, datetime] = {}
+    respondent = ""
+    if conversation is not None:
+        flow = await repo.flow_of(session, conversation)
+        for row in await repo.answer_history(session, conversation.id):
+            answers[row.question_key] = Answer(row.value, row.raw_text, row.skipped)
+            answered_at[row.question_key] = row.answered_at
+        person = await session.get(Person, conversation.person_id)
+        respondent = (person.display_name or person.platform_user_id) if person else ""
+    else:
+        flow = content.hearing_flow(company.course)
+    if flow is None:
+        return None
+
+    say = sp.say
+    plan = [s for s in flow.plan(answers) if s.answerable and s.question.id != MORE]
+    answered = sum(1 for s in plan if s.key in answers and not answers[s.key].skipped)
+    status = conversation.status if conversation else "none"
+    report = HearingReport(
+        labels={k: say(f"report.{k}") for k in ("title", "no", "section", "question", "answer", "answered_at", "source", "summary", "answers")},
+        summary=[
+            (say("report.company"), company.name),
+            (say("report.course"), say(f"course.{company.course}")),
+            (say("report.flow"), flow.title.get(lang)),
+            (say("report.respondent"), respondent),
+            (say("report.status"), say(f"report.status_{status}")),
+            (say("report.progress"), say("report.progress_value", answered=answered, total=len(plan))),
+            (say("report.started"), _jst(conversation.started_at) if conversation else ""),
+            (say("report.updated"), _jst(conversation.updated_at) if conversation else ""),
+            (say("report.generated"), _jst(utcnow())),
+            (say("report.note"), say("report.note_value")),
+        ],
+    )
+    for index, section in enumerate(flow.sections):
+        rows = []
+        for number, step in enumerate(plan, 1):
+            if step.section_index != index:
+                continue
+            answer = answers.get(step.key)
+            state = "unanswered" if answer is None else "skipped" if answer.skipped else "answered"
+            question = step.question.text.get(lang)
+            if step.group is not None:
+                question = f"[{_group_name(step.group, lang)} #{step.entry}] {question}"
+            rows.append(
+                Row(number, step.key, question, format_value(step.question, answer, sp), state,
+                    _jst(answered_at.get(step.key)), step.question.source or section.source or "")
+            )
+        if rows:
+            report.sections.append((section.title.get(lang), rows))
+        for item in section.items:
+            if isinstance(item, Group):
+                table = _group_table(item, plan, answers, sp)
+                if table.rows:
+                    report.tables.append(table)
+    return report
+
+
+def _group_table(group: Group, plan: list, answers: dict[str, Answer], sp: Speaker) -> Table:
+    """One row per entry of a repeating group: the per-process impact/RTO/RPO table."""
+    columns = [(q.label or q.text).get(sp.lang) for q in group.items if q.answerable]
+    entries = sorted({s.entry for s in plan if s.group is group})
+    rows = []
+    for entry in entries:
+        row = []
+        for question in (q for q in group.items if q.answerable):
+            key = f"{group.id}[{entry}].{question.id}"
+            in_plan = any(s.key == key for s in plan)
+            row.append(format_value(question, answers.get(key), sp) if in_plan else "-")
+        rows.append(row)
+    return Table(sp.say("report.table", title=_group_name(group, sp.lang)), columns, rows)
+
+
+def _group_name(group: Group, lang: str) -> str:
+    return (group.label or group.text).get(lang)
+
+
+# --- Markdown
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def to_markdown(report: HearingReport) -> str:
+    labels = report.labels
+    out = [f"# {labels['title']}", "", f"## {labels['summary']}", ""]
+    out += [f"- **{_md_cell(k)}**: {_md_cell(v)}" for k, v in report.summary]
+    for table in report.tables:
+        out += ["", f"## {_md_cell(table.title)}", ""]
+        out.append("| " + " | ".join(_md_cell(c) for c in table.columns) + " |")
+        out.append("|" + "---|" * len(table.columns))
+        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+    out += ["", f"## {labels['answers']}"]
+    for title, rows in report.sections:
+        out += ["", f"### {_md_cell(title)}", ""]
+        out.append(f"| {labels['no']} | {labels['question']} | {labels['answer']} | {labels['answered_at']} |")
+        out.append("|---:|---|---|---|")
+        for row in rows:
+            answer = _md_cell(row.answer)
+            if row.state == "unanswered":
+                answer = f"**{answer}**"  # what the expert must ask at the visit
+            out.append(f"| {row.number} | {_md_cell(row.question)} | {answer} | {row.answered_at} |")
+    return "\n".join(out) + "\n"
+
+
+def write_markdown(report: HearingReport, path: Path) -> None:
+    path.write_text(to_markdown(report), encoding="utf-8")
+
+
+# --- XLSX
+
+
+def display_width(text: str) -> int:
+    """Columns a text needs in Excel: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def write_xlsx(report: HearingReport, path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    bold = Font(bold=True)
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    missing_fill = PatternFill("solid", fgColor="FCE4D6")
+    wrap = Alignment(wrap_text=True, vertical="top")
+
+    def sheet_title(text: str) -> str:
+        # Excel forbids []:*?/\ in sheet names and allows 31 characters.
+        return "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or "Sheet"
+
+    def fit(sheet: Worksheet, widths: dict[int, int]) -> None:
+        from openpyxl.utils import get_column_letter
+
+        for column, width in widths.items():
+            sheet.column_dimensions[get_column_letter(column)].width = max(8, min(width + 2, 70))
+
+    def table(sheet: Worksheet, header: list[str], rows: list[list[str]], missing: set[int] = set()) -> None:
+        sheet.append(header)
+        for cell in sheet[1]:
+            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
+        for index, row in enumerate(rows):
+            sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                cell.alignment = wrap
+                if index in missing:
+                    cell.fill = missing_fill
+        sheet.freeze_panes = "A2"
+        widths: dict[int, int] = {}
+        for row in [header, *rows]:
+            for column, value in enumerate(row, 1):
+                longest = max((display_width(part) for part in str(value).split("\n")), default=0)
+                widths[column] = max(widths.get(column, 0), longest)
+        fit(sheet, widths)
+
+    book = Workbook()
+    summary = book.active
+    summary.title = sheet_title(report.labels["summary"])
+    summary.append([report.labels["title"]])
+    summary["A1"].font = Font(bold=True, size=14)
+    for key, value in report.summary:
+        summary.append([key, value])
+        summary.cell(summary.max_row, 1).font = bold
+    fit(summary, {1: max(display_width(k) for k, _ in report.summary), 2: max(display_width(v) for _, v in report.summary)})
+
+    answers = book.create_sheet(sheet_title(report.labels["answers"]))
+    header = [report.labels["no"], report.labels["section"], report.labels["question"], report.labels["answer"],
+              report.labels["answered_at"], report.labels["source"]]
+    rows, missing = [], set()
+    for title, section_rows in report.sections:
+        for row in section_rows:
+            if row.state == "unanswered":
+                missing.add(len(rows))
+            rows.append([row.number, title, row.question, row.answer, row.answered_at, row.source])
+    table(answers, header, rows, missing)
+    for item in report.tables:
+        table(book.create_sheet(sheet_title(item.title)), item.columns, item.rows)
+    book.save(path)

@@ -1,0 +1,262 @@
+"""Data access: small async functions over one session. Callers own the transaction."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Iterable, Literal
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.flow import Answer, CompiledFlow
+from bot.engine.step import Recorded
+from bot.store.models import (
+    AnswerRow,
+    Company,
+    Conversation,
+    FlowSnapshot,
+    Invitation,
+    Person,
+    ProcessedEvent,
+)
+
+OPEN_STATUSES = ("active", "paused")
+
+
+def _insert(session: AsyncSession, table: type) -> object:
+    dialect = session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+async def claim_event(session: AsyncSession, platform: str, event_id: str, now: datetime) -> bool:
+    """True the first time (platform, event_id) is seen. ON CONFLICT DO NOTHING keeps the
+    transaction usable on PostgreSQL, where a failed INSERT would abort it."""
+    statement = (
+        _insert(session, ProcessedEvent)  # type: ignore[attr-defined]
+        .values(platform=platform, event_id=event_id, received_at=now)
+        .on_conflict_do_nothing()
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)
+
+
+# --- people and companies
+
+
+def language_of(hint: str | None) -> str:
+    return "en" if hint and hint.lower().startswith("en") else "ja"
+
+
+async def person_by_platform(session: AsyncSession, platform: str, user_id: str) -> Person | None:
+    return await session.scalar(
+        select(Person).where(Person.platform == platform, Person.platform_user_id == user_id)
+    )
+
+
+async def get_or_create_person(
+    session: AsyncSession, platform: str, user_id: str, display_name: str | None,
+    language_hint: str | None, now: datetime,
+) -> Person:
+    person = await person_by_platform(session, platform, user_id)
+    if person is not None:
+        if display_name and person.display_name != display_name:
+            person.display_name = display_name
+        return person
+    statement = (
+        _insert(session, Person)  # type: ignore[attr-defined]
+        .values(
+            platform=platform, platform_user_id=user_id, display_name=display_name,
+            language=language_of(language_hint), created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    await session.execute(statement)  # two first messages at once: the second insert is a no-op
+    person = await person_by_platform(session, platform, user_id)
+    assert person is not None
+    return person
+
+
+async def company_by_name(session: AsyncSession, name: str) -> Company | None:
+    return await session.scalar(select(Company).where(Company.name == name))
+
+
+async def company_by_id(session: AsyncSession, company_id: int | None) -> Company | None:
+    return await session.get(Company, company_id) if company_id is not None else None
+
+
+async def create_company(session: AsyncSession, name: str, course: str, now: datetime) -> Company:
+    company = Company(name=name, course=course, created_at=now)
+    session.add(company)
+    await session.flush()
+    return company
+
+
+async def list_companies(session: AsyncSession) -> list[Company]:
+    return list(await session.scalars(select(Company).order_by(Company.name)))
+
+
+# --- invitations
+
+# No 0/O or 1/I/L: codes are read aloud on the phone and typed on small screens.
+_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_code(length: int = 10) -> str:
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(length))
+
+
+async def create_invitation(
+    session: AsyncSession, company: Company, role: str, now: datetime,
+    uses: int | None = 1, valid_for: timedelta | None = timedelta(days=14),
+) -> Invitation:
+    invitation = Invitation(
+        code=new_code(), company_id=company.id, role=role, uses_left=uses,
+        expires_at=now + valid_for if valid_for else None, created_at=now,
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation
+
+
+JoinOutcome = Literal["joined", "already", "other_company", "unknown", "expired", "used_up"]
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    outcome: JoinOutcome
+    company: Company | None = None
+    role: str | None = None
+
+
+async def redeem_invitation(session: AsyncSession, person: Person, code: str, now: datetime) -> JoinResult:
+    invitation = await session.scalar(select(Invitation).where(Invitation.code == code.strip().upper()))
+    if invitation is None:
+        return JoinResult("unknown")
+    company = await session.get(Company, invitation.company_id)
+    if person.company_id == invitation.company_id:
+        return JoinResult("already", company, person.role)
+    if person.company_id is not None:
+        return JoinResult("other_company", await session.get(Company, person.company_id), person.role)
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        return JoinResult("expired")
+    if invitation.uses_left is not None:
+        # A conditional decrement: two people racing for the last use cannot both get it.
+        result = await session.execute(
+            update(Invitation)
+            .where(Invitation.id == invitation.id, Invitation.uses_left > 0)
+            .values(uses_left=Invitation.uses_left - 1)
+        )
+        if not result.rowcount:
+            return JoinResult("used_up")
+    person.company_id = invitation.company_id
+    person.role = invitation.role
+    return JoinResult("joined", company, invitation.role)
+
+
+# --- conversations and answers
+
+
+async def open_conversation(session: AsyncSession, person_id: int, flow_ids: Iterable[str] | None = None) -> Conversation | None:
+    query = select(Conversation).where(
+        Conversation.person_id == person_id, Conversation.status.in_(OPEN_STATUSES)
+    )
+    if flow_ids is not None:
+        query = query.where(Conversation.flow_id.in_(list(flow_ids)))
+    return await session.scalar(query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(1))
+
+
+async def active_conversation(session: AsyncSession, person_id: int) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation)
+        .where(Conversation.person_id == person_id, Conversation.status == "active")
+        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+
+
+async def latest_conversation(session: AsyncSession, person_id: int, flow_ids: Iterable[str]) -> Conversation | None:
+    return await session.scalar(
+        select(Conversation)
+        .where(Conversation.person_id == person_id, Conversation.flow_id.in_(list(flow_ids)))
+        .order_by(Conversation.id.desc())
+        .limit(1)
+    )
+
+
+_snapshot_cache: dict[str, CompiledFlow] = {}
+
+
+async def ensure_snapshot(session: AsyncSession, flow: CompiledFlow, now: datetime) -> None:
+    # Always asked of the database (only when a conversation starts): the cache below is per
+    # process, the database may be new.
+    statement = (
+        _insert(session, FlowSnapshot)  # type: ignore[attr-defined]
+        .values(version=flow.version, flow_id=flow.id, body=flow.snapshot(), created_at=now)
+        .on_conflict_do_nothing()
+    )
+    await session.execute(statement)
+    _snapshot_cache[flow.version] = flow
+
+
+async def flow_of(session: AsyncSession, conversation: Conversation) -> CompiledFlow:
+    """The exact flow the conversation started on, even if content was edited since."""
+    cached = _snapshot_cache.get(conversation.content_version)
+    if cached is not None:
+        return cached
+    snapshot = await session.get(FlowSnapshot, conversation.content_version)
+    if snapshot is None:
+        raise LookupError(f"no snapshot {conversation.content_version} for conversation {conversation.id}")
+    flow = CompiledFlow.from_snapshot(snapshot.body)
+    _snapshot_cache[conversation.content_version] = flow
+    return flow
+
+
+async def start_conversation(
+    session: AsyncSession, person_id: int, flow: CompiledFlow, now: datetime
+) -> Conversation:
+    await ensure_snapshot(session, flow, now)
+    conversation = Conversation(
+        person_id=person_id, flow_id=flow.id, content_version=flow.version,
+        status="active", started_at=now, updated_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def load_answers(session: AsyncSession, conversation_id: int) -> dict[str, Answer]:
+    """The latest answer per question key (answers are append-only)."""
+    rows = await session.execute(
+        select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped)
+        .where(AnswerRow.conversation_id == conversation_id)
+        .order_by(AnswerRow.id)
+    )
+    return {key: Answer(value, raw, skipped) for key, value, raw, skipped in rows}
+
+
+async def answer_history(session: AsyncSession, conversation_id: int) -> list[AnswerRow]:
+    return list(
+        await session.scalars(
+            select(AnswerRow).where(AnswerRow.conversation_id == conversation_id).order_by(AnswerRow.id)
+        )
+    )
+
+
+def append_answers(session: AsyncSession, conversation_id: int, recorded: Iterable[Recorded], now: datetime) -> None:
+    for item in recorded:
+        session.add(
+            AnswerRow(
+                conversation_id=conversation_id, question_key=item.key, raw_text=item.raw,
+                value=item.value, skipped=item.skipped, answered_at=now,
+            )
+        )
+
+
+async def count_answers(session: AsyncSession, conversation_id: int) -> int:
+    return int(
+        await session.scalar(select(func.count()).where(AnswerRow.conversation_id == conversation_id)) or 0
+    )

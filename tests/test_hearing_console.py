@@ -1,0 +1,149 @@
+"""The hearing sheet driven like a person on the console (runtime + real content + database)."""
+
+from __future__ import annotations
+
+from bot.engine.flow import MORE
+from tests.answering import valid_answer
+from tests.conftest import Convo, add_company
+
+
+async def register(convo: Convo, course: str = "csirt", company: str = "株式会社サンプル") -> None:
+    code = await add_company(convo.runtime, company, course)
+    await convo.send(f"/start {code}")
+    assert company in convo.text
+
+
+async def answer_all(convo: Convo, lang: str, entries: int = 2, limit: int = 400) -> list[str]:
+    """Answer every question until the flow completes; a group gets `entries` entries."""
+    asked: list[str] = []
+    for _ in range(limit):
+        step = await convo.current_step()
+        if step is None:
+            return asked
+        asked.append(step.key)
+        if step.question.id == MORE:
+            await convo.send(("はい" if lang == "ja" else "yes") if (step.entry or 0) < entries else ("いいえ" if lang == "ja" else "no"))
+        else:
+            await convo.send(valid_answer(step.question, lang))
+        assert not any(r.kind == "reprompt" for r in convo.replies), (step.key, convo.text)
+    raise AssertionError("the flow did not end")
+
+
+async def test_full_csirt_hearing_in_japanese(convo: Convo) -> None:
+    await register(convo, "csirt")
+    await convo.send("/hearing")
+    assert "ヒアリングシート（CSIRT構築コース）" in convo.text
+    convo.expect("employees")
+    asked = await answer_all(convo, "ja")
+    assert "回答が完了しました" in convo.text
+    # both parts were asked, and the repeating group twice
+    assert "business_processes[2].process_rto" in asked
+    assert any(key.startswith("stakeholder") or key.startswith("doc") for key in asked)
+    await convo.send("/status")
+    assert "完了" in convo.text
+
+
+async def test_full_it_bcp_hearing_in_english(convo: Convo) -> None:
+    english = convo.as_user("smith", language="en-US")
+    await register(english, "it-bcp", company="Sample Ltd")
+    await english.send("/hearing")
+    assert "Hearing sheet (IT-BCP course)" in english.text
+    asked = await answer_all(english, "en", entries=1)
+    assert "is complete" in english.text
+    assert not any(key.startswith("stakeholder") for key in asked)  # CSIRT part not asked
+
+
+async def test_progress_is_shown_with_each_question(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    question = convo.question
+    assert question is not None
+    assert "セクション 1/" in question.text and "質問 1/" in question.text
+    await convo.send("50")
+    assert "質問 2/" in convo.question.text  # type: ignore[union-attr]
+
+
+async def test_back_shows_the_previous_answer_and_next_keeps_it(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    await convo.send("50")
+    convo.expect("sites")
+    await convo.send("戻る")
+    convo.expect("employees")
+    assert "現在の回答: 50人" in convo.text
+    await convo.send("次へ")
+    convo.expect("sites")
+    await convo.send("back")
+    await convo.send("60")  # a changed answer is a new row; the latest wins
+    convo.expect("sites")
+
+
+async def test_skip_only_optional_questions(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    convo.expect("employees")  # required
+    await convo.send("スキップ")
+    assert convo.replies[0].kind == "reprompt" and "スキップできません" in convo.text
+    await convo.send("50")
+    convo.expect("sites")  # optional
+    await convo.send("skip")
+    convo.expect("pc_count")
+
+
+async def test_pause_and_resume_where_it_stopped(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    await convo.send("50")
+    await convo.send("中断")
+    assert "中断しました" in convo.text
+    await convo.send("おはよう")  # not an answer: the flow is paused
+    assert convo.question is None
+    await convo.send("/hearing")
+    assert "再開します" in convo.text
+    convo.expect("sites")
+
+
+async def test_cancel_asks_first(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    await convo.send("キャンセル")
+    assert [c.value for c in convo.replies[-1].options] == ["yes", "no"]
+    await convo.send("いいえ")
+    convo.expect("employees")
+    await convo.send("キャンセル")
+    await convo.press("yes")
+    assert "終了しました" in convo.text
+    await convo.send("/hearing")  # a new one starts from the first question
+    convo.expect("employees")
+
+
+async def test_help_and_status_inside_the_flow(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    await convo.send("ヘルプ")
+    assert "戻る" in convo.text
+    convo.expect(None)  # type: ignore[arg-type]  # help does not re-ask
+    await convo.send("進捗")
+    assert "0/" in convo.text
+
+
+async def test_button_press_answers_only_its_own_question(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    for _ in range(4):
+        step = await convo.current_step()
+        assert step is not None
+        await convo.send(valid_answer(step.question))
+    convo.expect("mobile_devices")
+    old = convo.question
+    await convo.press("会社が支給した端末を使っている")
+    assert convo.key() != "mobile_devices"
+    # pressing the same (now old) button again changes nothing
+    await convo.send("", choice="personal", reply_to=old.question_ref)  # type: ignore[union-attr]
+    assert "前の質問" in convo.text
+
+
+async def test_hearing_needs_registration(convo: Convo) -> None:
+    await convo.send("/hearing")
+    assert "登録してください" in convo.text
+    assert convo.question is None
