@@ -233,6 +233,31 @@ def _check_messages(c: _Collector, path: Path, messages: Messages) -> None:
             )
 
 
+def _load_messages(c: _Collector, directory: Path) -> Messages | None:
+    """content/messages/*.yaml, merged: one file per area, so people editing different areas
+    never edit the same file. A key defined twice is an error naming both files."""
+    merged: dict[str, object] = {}
+    origin: dict[str, Path] = {}
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        c.add(directory, "", "no message files (messages/*.yaml)")
+        return None
+    ok = True
+    for path in files:
+        book = c.model(path, Messages)
+        if book is None:
+            ok = False
+            continue
+        _check_messages(c, path, book)
+        for key, text in book.messages.items():
+            if key in merged:
+                c.add(path, f"messages.{key}", f"also defined in {c.rel(origin[key])}")
+                ok = False
+            merged[key] = text
+            origin[key] = path
+    return Messages.model_validate({"messages": merged}) if ok else None
+
+
 def _check_contacts(c: _Collector, path: Path, book: ContactBook) -> None:
     seen: set[str] = set()
     for contact in book.contacts:
@@ -246,9 +271,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
     if not directory.is_dir():
         c.add(directory, "", "content directory does not exist")
         return c, None
-    messages = c.model(directory / "messages.yaml", Messages)
-    if messages:
-        _check_messages(c, directory / "messages.yaml", messages)
+    messages = _load_messages(c, directory / "messages")
     lexicon = c.model(directory / "lexicon.yaml", Lexicon)
     parts = _load_parts(c, directory)
     flows_path = directory / "hearing" / "flows.yaml"

@@ -263,8 +263,8 @@ class Lexicon(Strict):
                 compiled = re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"date pattern {pattern!r} does not compile: {exc}") from None
-            if not {"m", "d"} <= set(compiled.groupindex):
-                raise ValueError(f"date pattern {pattern!r} needs the named groups m and d")
+            if "m" not in compiled.groupindex:
+                raise ValueError(f"date pattern {pattern!r} needs the named group m (month)")
         return patterns
 
     @model_validator(mode="after")

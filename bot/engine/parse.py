@@ -290,7 +290,7 @@ def _match_date(key: str, words: Words, today: date, *, not_future: bool, not_pa
         else:
             year = today.year
         try:
-            value = date(year, int(parts["m"]), int(parts["d"]))
+            value = date(year, int(parts["m"]), int(parts.get("d") or 1))
         except ValueError:
             raise Reprompt("reprompt.date_invalid") from None
         if not year_given:

@@ -34,14 +34,16 @@ def _insert(session: AsyncSession, table: type) -> object:
 
 async def claim_event(session: AsyncSession, platform: str, event_id: str, now: datetime) -> bool:
     """True the first time (platform, event_id) is seen. ON CONFLICT DO NOTHING keeps the
-    transaction usable on PostgreSQL, where a failed INSERT would abort it."""
+    transaction usable on PostgreSQL, where a failed INSERT would abort it; RETURNING tells whether
+    a row went in (rowcount is not reliable for ORM inserts on every driver)."""
     statement = (
         _insert(session, ProcessedEvent)  # type: ignore[attr-defined]
         .values(platform=platform, event_id=event_id, received_at=now)
         .on_conflict_do_nothing()
+        .returning(ProcessedEvent.event_id)
     )
     result = await session.execute(statement)
-    return bool(result.rowcount)
+    return result.first() is not None
 
 
 # --- people and companies

@@ -1,0 +1,220 @@
+"""The pure engine step on a small flow with every question type (no database, no I/O)."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.content.loader import Content
+from bot.content.models import FlowDef, Part, Text
+from bot.content.yamlio import load_yaml
+from bot.engine.flow import MORE, CompiledFlow
+from bot.engine.render import Speaker
+from bot.engine.step import CANCEL_REF, FlowInput, FlowState, StepResult, step
+
+FIXTURE = Path(__file__).parent / "fixtures" / "kitchen_sink.yaml"
+
+
+@pytest.fixture(scope="module")
+def flow() -> CompiledFlow:
+    part = Part.model_validate(load_yaml(FIXTURE))
+    definition = FlowDef(id="sink", title=Text(ja="テスト", en="Test"), parts=["sink"])
+    return CompiledFlow.from_parts(definition, {"sink": part})
+
+
+class Walker:
+    """Feeds inputs to `step` and keeps the state, as the runtime does with the database."""
+
+    def __init__(self, flow: CompiledFlow, content: Content, lang: str = "ja") -> None:
+        self.flow = flow
+        self.sp = Speaker(lang, content.book, content.words, date(2026, 11, 24))
+        self.result = step(flow, FlowState(), FlowInput("start"), self.sp)
+        self.state = self.result.state
+        self.recorded = list(self.result.recorded)
+
+    def send(self, text: str = "", **kw: object) -> StepResult:
+        self.result = step(self.flow, self.state, FlowInput("message", text=text, **kw), self.sp)  # type: ignore[arg-type]
+        self.state = self.result.state
+        self.recorded.extend(self.result.recorded)
+        return self.result
+
+    @property
+    def cursor(self) -> str | None:
+        return self.state.cursor
+
+    @property
+    def kinds(self) -> list[str]:
+        return [r.kind for r in self.result.replies]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(r.text for r in self.result.replies)
+
+
+@pytest.fixture
+def walk(flow: CompiledFlow, content: Content) -> Walker:
+    return Walker(flow, content)
+
+
+def test_start_shows_section_heading_then_first_question(walk: Walker) -> None:
+    assert walk.cursor == "count"
+    assert "セクション 1/2: 第一" in walk.text and "最初のセクション" in walk.text
+    assert walk.result.replies[-1].question_ref == "count"
+    assert "質問 1/" in walk.result.replies[-1].text
+
+
+def test_condition_adds_and_removes_a_question(walk: Walker) -> None:
+    walk.send("10")
+    walk.send("はい")
+    assert walk.cursor == "backup_freq"
+    walk.send("戻る")
+    assert walk.cursor == "has_backup"
+    walk.send("いいえ")
+    assert walk.cursor == "tools"  # backup_freq no longer applies
+    assert "次は任意の質問です" in walk.text  # the info item right before it is shown
+
+
+def test_option_label_wins_over_a_command_word(walk: Walker) -> None:
+    walk.send("10")
+    walk.send("yes")
+    walk.send("分からない")  # an option here, though also a skip word
+    assert walk.state.answers["backup_freq"].value == "unknown"
+
+
+def test_every_answer_is_recorded_once_with_its_value(walk: Walker) -> None:
+    walk.send("１０人")
+    walk.send("はい")
+    walk.send("2")
+    walk.send("1、3")
+    walk.send("2026/11/01")
+    walk.send("中")
+    walk.send("'; DROP TABLE x;--")
+    values = {r.key: r.value for r in walk.recorded}
+    assert values == {
+        "count": 10, "has_backup": True, "backup_freq": "weekly", "tools": ["utm", "av"],
+        "when_seen": "2026-11-01", "level": "medium", "memo": "'; DROP TABLE x;--",
+    }
+    assert walk.cursor == "procs[1].pname"
+
+
+def test_group_repeats_until_no_and_stops_at_max(walk: Walker) -> None:
+    for answer in ["10", "いいえ", "skip", "昨日", "高", "skip"]:
+        walk.send(answer)
+    assert walk.cursor == "procs[1].pname"
+    assert "業務を教えてください（1件目）" in walk.text
+    walk.send("受注")
+    walk.send("はい")
+    assert walk.cursor == "procs[1].rto"
+    walk.send("半日")
+    assert "12時間" in walk.text  # the duration is echoed as understood
+    assert walk.cursor == f"procs[1].{MORE}"
+    walk.send("はい")
+    walk.send("出荷")
+    walk.send("いいえ")  # not critical: no RTO asked
+    assert walk.cursor == f"procs[2].{MORE}"
+    walk.send("はい")
+    walk.send("請求")
+    walk.send("いいえ")
+    assert walk.state.status == "completed"  # max_repeat 3: no "another one?" after the third
+    assert walk.state.cursor is None
+    assert walk.state.answers["procs[1].rto"].value == 720
+
+
+def test_reprompts_say_what_is_expected_and_keep_the_question(walk: Walker) -> None:
+    walk.send("1000")
+    assert walk.kinds == ["reprompt"] and "1〜100" in walk.text
+    walk.send("たくさん")
+    assert walk.kinds == ["reprompt"]
+    walk.send("")
+    assert walk.kinds == ["reprompt"] and "空" in walk.text
+    assert walk.cursor == "count" and walk.recorded == []
+
+
+def test_date_reprompts(walk: Walker) -> None:
+    for answer in ["10", "いいえ", "skip"]:
+        walk.send(answer)
+    assert walk.cursor == "when_seen"
+    walk.send("いつだったか")
+    assert walk.kinds == ["reprompt"] and "2026/12/03" in walk.text
+    walk.send("2027/01/01")
+    assert walk.kinds == ["reprompt"] and "2026-11-24" in walk.text  # not_future
+    walk.send("12月3日")  # no year: the latest such day that is not in the future
+    assert walk.state.answers["when_seen"].value == "2025-12-03"
+
+
+def test_too_long_text_is_refused_with_the_limit(walk: Walker) -> None:
+    for answer in ["10", "いいえ", "skip", "昨日", "高"]:
+        walk.send(answer)
+    assert walk.cursor == "memo"
+    walk.send("あ" * 10_000)
+    assert walk.kinds == ["reprompt"] and "20文字以内" in walk.text and "10000" in walk.text
+    walk.send("絵文字👨‍👩‍👧 ok\u202e\x07")
+    assert walk.state.answers["memo"].value == "絵文字👨‍👩‍👧 ok"
+
+
+def test_skip_is_refused_on_required_questions(walk: Walker) -> None:
+    walk.send("skip")
+    assert walk.kinds == ["reprompt"] and walk.cursor == "count"
+
+
+def test_back_at_the_first_question(walk: Walker) -> None:
+    walk.send("back")
+    assert "最初の質問" in walk.text and walk.cursor == "count"
+
+
+def test_pause_then_any_message_resumes(walk: Walker) -> None:
+    walk.send("10")
+    walk.send("中断")
+    assert walk.state.status == "paused"
+    walk.result = step(walk.flow, walk.state, FlowInput("resume"), walk.sp)
+    walk.state = walk.result.state
+    assert walk.state.status == "active" and walk.cursor == "has_backup"
+
+
+def test_cancel_needs_the_confirmation_button_or_words(walk: Walker) -> None:
+    walk.send("キャンセル")
+    assert walk.result.replies[-1].question_ref == CANCEL_REF
+    walk.send(choice="yes", reply_to="count")  # an old question's yes does not confirm
+    assert walk.state.status == "active"
+    walk.send("キャンセル")
+    walk.send(choice="yes", reply_to=CANCEL_REF)
+    assert walk.state.status == "cancelled"
+
+
+def test_presses_are_checked_against_the_options(walk: Walker) -> None:
+    walk.send("10")
+    walk.send(choice="maybe", reply_to="has_backup")
+    assert walk.kinds == ["reprompt"]
+    walk.send(choice="yes", reply_to="has_backup")
+    assert walk.state.answers["has_backup"].value is True
+    walk.send(choice="daily", reply_to="count")  # a press for another question
+    assert walk.kinds[0] == "reprompt" and walk.cursor == "backup_freq"
+
+
+def test_multi_choice_by_checkbox_set(walk: Walker) -> None:
+    walk.send("10")
+    walk.send("いいえ")
+    walk.send(choices=("av", "utm"), reply_to="tools")
+    assert walk.state.answers["tools"].value == ["utm", "av"]
+
+
+def test_english_speaker(flow: CompiledFlow, content: Content) -> None:
+    walk = Walker(flow, content, lang="en")
+    assert "Section 1/2: First" in walk.text
+    walk.send("lots")
+    assert "Please answer with a number" in walk.text
+
+
+def test_progress_counts_match_answers(walk: Walker) -> None:
+    answers = ["10", "はい", "毎日", "skip", "昨日", "低", "skip", "受注", "いいえ", "いいえ"]
+    for answer in answers:
+        walk.send(answer)
+        plan = walk.flow.plan(walk.state.answers)
+        answerable = [s for s in plan if s.answerable]
+        held = [s for s in answerable if s.key in walk.state.answers]
+        if walk.cursor is not None:
+            position = [s.key for s in answerable].index(walk.cursor)
+            assert position == len(held)  # walking forward: the question shown is the next unanswered
+    assert walk.state.status == "completed"

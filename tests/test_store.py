@@ -1,0 +1,128 @@
+"""Storage behaviour the adapters and flows rely on: de-duplication, append-only answers, optimistic
+locking, invitation codes. Runs on SQLite or PostgreSQL (HELPDESK_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.engine.runtime import Runtime
+from bot.store import repo
+from bot.store.models import AnswerRow, Conversation, Person
+from tests.conftest import Clock, Convo, add_company
+
+
+async def start_hearing(convo: Convo) -> None:
+    code = await add_company(convo.runtime, "株式会社サンプル", "csirt")
+    await convo.send(f"/start {code}")
+    await convo.send("/hearing")
+
+
+async def answers_of(runtime: Runtime) -> list[AnswerRow]:
+    async with runtime.sessions() as session:
+        return list(await session.scalars(select(AnswerRow).order_by(AnswerRow.id)))
+
+
+async def test_the_same_event_delivered_twice_is_processed_once(convo: Convo) -> None:
+    await start_hearing(convo)
+    first = await convo.send("50", event_id="evt-1")
+    again = await convo.send("60", event_id="evt-1")
+    assert first and again == []
+    assert [a.raw_text for a in await answers_of(convo.runtime)] == ["50"]
+
+
+async def test_an_event_whose_processing_failed_is_processed_on_redelivery(convo: Convo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dropping every retry would lose it: the de-duplication row rolls back with the failure."""
+    await start_hearing(convo)
+    import bot.engine.runtime as runtime_module
+
+    async def broken(ctx, inbound):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runtime_module, "route", broken)
+    with pytest.raises(RuntimeError):
+        await convo.send("50", event_id="evt-2")
+    monkeypatch.undo()
+    assert await convo.send("50", event_id="evt-2")
+    assert [a.raw_text for a in await answers_of(convo.runtime)] == ["50"]
+
+
+async def test_sql_looking_text_and_emoji_are_stored_verbatim(convo: Convo) -> None:
+    await start_hearing(convo)
+    for _ in range(40):
+        step = await convo.current_step()
+        assert step is not None
+        if step.question.type == "text":
+            break
+        from tests.answering import valid_answer
+
+        await convo.send(valid_answer(step.question))
+    else:
+        pytest.fail("no text question in the first forty")
+    hostile = "Robert'); DROP TABLE answers;-- 🛡️👨‍💻"
+    await convo.send(hostile)
+    rows = await answers_of(convo.runtime)
+    assert rows[-1].raw_text == hostile and rows[-1].value == hostile
+
+
+async def test_changed_answers_are_appended_not_overwritten(convo: Convo) -> None:
+    await start_hearing(convo)
+    await convo.send("50")
+    await convo.send("戻る")
+    await convo.send("70")
+    rows = await answers_of(convo.runtime)
+    assert [(r.question_key, r.value) for r in rows] == [("employees", 50), ("employees", 70)]
+    async with convo.runtime.sessions() as session:
+        assert (await repo.load_answers(session, rows[0].conversation_id))["employees"].value == 70
+
+
+async def test_optimistic_locking_refuses_a_stale_conversation_update(convo: Convo) -> None:
+    await start_hearing(convo)
+    sessions = convo.runtime.sessions
+    async with sessions() as first, sessions() as second:
+        a = await first.scalar(select(Conversation))
+        b = await second.scalar(select(Conversation))
+        assert a is not None and b is not None
+        a.current_step = "sites"
+        await first.commit()
+        b.current_step = "pc_count"
+        with pytest.raises(StaleDataError):
+            await second.commit()
+
+
+async def test_invitation_codes(runtime: Runtime, clock: Clock) -> None:
+    code = await add_company(runtime, "株式会社サンプル", "csirt", role="member", uses=1)
+    alice, bob = Convo(runtime, "alice"), Convo(runtime, "bob")
+    await alice.send(f"/start {code.lower()}")  # codes are case-insensitive
+    assert "登録しました" in alice.text
+    await alice.send(f"/start {code}")
+    assert "すでに" in alice.text  # joining twice is harmless
+    await bob.send(f"/start {code}")
+    assert "すでに使われています" in bob.text
+    await bob.send("/start NOSUCHCODE")
+    assert "見つかりません" in bob.text
+    expiring = await add_company(runtime, "株式会社サンプル", "csirt", uses=5)
+    clock.advance(days=15)
+    await bob.send(f"/start {expiring}")
+    assert "有効期限" in bob.text
+    async with runtime.sessions() as session:
+        people = {p.platform_user_id: p for p in await session.scalars(select(Person))}
+    assert people["alice"].company_id is not None and people["alice"].role == "member"
+    assert people["bob"].company_id is None
+
+
+async def test_person_language_comes_from_the_platform_hint(runtime: Runtime) -> None:
+    english = Convo(runtime, "smith", language="en-GB")
+    await english.send("/help")
+    assert "What you can do" in english.text
+    await english.send("/lang ja")
+    await english.send("/help")
+    assert "使い方" in english.text
+
+
+async def test_claim_event_directly(runtime: Runtime, clock: Clock) -> None:
+    async with runtime.sessions.begin() as session:
+        assert await repo.claim_event(session, "slack", "Ev1", clock())
+        assert not await repo.claim_event(session, "slack", "Ev1", clock())
+        assert await repo.claim_event(session, "telegram", "Ev1", clock())  # per platform
