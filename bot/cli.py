@@ -23,10 +23,12 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 company_app = typer.Typer(help="Participating companies.", no_args_is_help=True)
 content_app = typer.Typer(help="Content files (questions, messages, contacts).", no_args_is_help=True)
 export_app = typer.Typer(help="Reports.", no_args_is_help=True)
+serve_app = typer.Typer(help="Run the bot on a chat platform.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(company_app, name="company")
 app.add_typer(content_app, name="content")
 app.add_typer(export_app, name="export")
+app.add_typer(serve_app, name="serve")
 
 T = TypeVar("T")
 
@@ -113,6 +115,37 @@ def console(
     async def go() -> None:
         async with open_app() as application:
             await run_console(application.runtime, name, language=lang.value if lang else None)
+
+    run(go)
+
+
+@serve_app.command("slack")
+def serve_slack(
+    port: int = typer.Option(3000, "--port", help="HTTP port for /slack/events (ignored in Socket Mode)."),
+) -> None:
+    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port at /slack/events."""
+    from bot.app import open_app
+    from bot.platforms.slack import serve
+
+    async def go() -> None:
+        async with open_app() as application:
+            await serve(application, port=port)
+
+    run(go)
+
+
+@serve_app.command("telegram")
+def serve_telegram(
+    webhook_url: Optional[str] = typer.Option(None, "--webhook-url", help="Public URL of the webhook (default: long polling)."),
+    port: int = typer.Option(8443, "--port", help="Port the webhook listens on."),
+) -> None:
+    """Telegram: long polling, or a webhook with --webhook-url (secret HELPDESK_TELEGRAM_WEBHOOK_SECRET)."""
+    from bot.app import open_app
+    from bot.platforms.telegram import serve
+
+    async def go() -> None:
+        async with open_app() as application:
+            await serve(application, webhook_url=webhook_url, port=port)
 
     run(go)
 

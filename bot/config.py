@@ -6,7 +6,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -76,6 +76,20 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_default_content_dir)
     timezone: str = "Asia/Tokyo"
     log_level: str = "WARNING"
+
+    # Platforms. Tokens use the platforms' standard variable names (no HELPDESK_ prefix) and are
+    # SecretStr, so they never appear in a log line or a repr.
+    slack_api_url: str = "https://slack.com/api/"
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN"))
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
+    )
+    telegram_webhook_secret: SecretStr | None = None
 
     @field_validator("database_url")
     @classmethod

@@ -6,8 +6,8 @@ a platform library.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,19 @@ def split_ref(ref: str | None) -> tuple[int, str] | None:
         return None
     head, key = ref.split(":", 1)
     return (int(head), key) if head.isdigit() and key else None
+
+
+def outbound_to_json(message: Outbound) -> dict[str, Any]:
+    """For the outbox: an Outbound survives a restart as JSON."""
+    return asdict(message)
+
+
+def outbound_from_json(data: dict[str, Any]) -> Outbound:
+    return Outbound(
+        text=data["text"],
+        kind=data.get("kind", "text"),
+        options=tuple(Choice(**c) for c in data.get("options", ())),
+        multi=bool(data.get("multi", False)),
+        question_ref=data.get("question_ref"),
+        attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+    )
