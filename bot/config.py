@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,13 +32,18 @@ class SettingsError(ValueError):
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+psycopg"}
 
 
+def _hide_password(raw: str) -> str:
+    """user:secret@host -> user:***@host, for a URL too broken for SQLAlchemy to mask it."""
+    return re.sub(r"(//[^/@:]*:)[^/]*@", r"\1***@", raw)
+
+
 def async_url(raw: str) -> URL:
     """Parse a database URL and pick the asyncio driver for it; raise SettingsError when unusable."""
     try:
         url = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise SettingsError(
-            f"HELPDESK_DATABASE_URL is not a database URL: {raw!r} "
+            f"HELPDESK_DATABASE_URL is not a database URL: {_hide_password(raw)!r} "
             "(expected e.g. sqlite:///helpdesk.db or postgresql+psycopg://user@host:5432/db)"
         ) from None
     backend = url.get_backend_name()
@@ -67,6 +74,11 @@ def check_sqlite_path(url: URL) -> None:
     target = path if path.exists() else directory
     if not os.access(target, os.W_OK):
         raise SettingsError(f"database file is not writable: {path}")
+    try:  # os.access says yes to root everywhere; SQLite also creates its journal next to the file
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError:
+        raise SettingsError(f"database directory is not writable: {directory}") from None
 
 
 class Settings(BaseSettings):

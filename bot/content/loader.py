@@ -22,6 +22,7 @@ from bot.content.models import (
     Part,
     Question,
 )
+from bot.content.response import ResponseContent, load_response
 from bot.content.yamlio import ContentYamlError, load_yaml
 from bot.engine.flow import CompiledFlow
 from bot.engine.i18n import MessageBook, placeholders
@@ -58,6 +59,7 @@ class Content:
     parts: dict[str, Part]
     flows: dict[str, CompiledFlow]
     contacts: ContactBook | None
+    response: ResponseContent
 
     def hearing_flow(self, course: str) -> CompiledFlow | None:
         return next((f for f in self.flows.values() if f.definition.course == course), None)
@@ -67,6 +69,7 @@ class _Collector:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.issues: list[ContentIssue] = []
+        self.invalid_parts: set[str] = set()  # file stems of part files reported as invalid
 
     def rel(self, path: Path) -> str:
         try:
@@ -96,6 +99,11 @@ class _Collector:
 
 
 def _problem(error: Any) -> str:
+    # Pydantic's wording is for programmers; the secretariat edits these files.
+    if error["type"] == "extra_forbidden":
+        return f"unknown key {error['loc'][-1]!r} (a typo? content/README.md lists the keys)"
+    if error["type"] == "missing":
+        return f"missing key {error['loc'][-1]!r}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
@@ -128,6 +136,7 @@ def _load_parts(c: _Collector, directory: Path) -> dict[str, tuple[Path, Part]]:
     for path in sorted((directory / "hearing" / "parts").glob("*.yaml")):
         part = c.model(path, Part)
         if part is None:
+            c.invalid_parts.add(path.stem)
             continue
         if part.id in parts:
             c.add(path, "id", f"part id {part.id!r} is also used in {c.rel(parts[part.id][0])}")
@@ -145,7 +154,8 @@ def _check_flow(
     seen: dict[str, Question | Group] = {}
     for part_id in part_ids:
         if part_id not in parts:
-            c.add(flows_path, f"flows[{flow_id}].parts", f"unknown part {part_id!r}")
+            if part_id not in c.invalid_parts:  # an invalid part file is reported on its own
+                c.add(flows_path, f"flows[{flow_id}].parts", f"unknown part {part_id!r}")
             ok = False
     if not ok:
         return False
@@ -290,6 +300,10 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
     contacts = c.model(contacts_path, ContactBook, required=False)
     if contacts:
         _check_contacts(c, contacts_path, contacts)
+    if (directory / "incident.yaml").exists():  # WIP gate, removed when the triage content lands
+        response = load_response(c, directory, contacts)
+    else:
+        response = ResponseContent(None, {}, None, None, None)
     if c.issues or messages is None or lexicon is None:
         return c, None
     content = Content(
@@ -299,6 +313,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         parts={k: p for k, (_, p) in parts.items()},
         flows=flows,
         contacts=contacts,
+        response=response,
     )
     return c, content
 

@@ -207,11 +207,20 @@ class Contact(Strict):
     handles: Text
     not_handles: Text | None = None
     hours: Text | None = None
-    channels: list[Channel] = Field(min_length=1)
+    channels: list[Channel] = Field(default_factory=list)
     emergency: bool = False  # listed when the programme desk is closed
     public: bool = True  # false: only for registered participants (the programme's own desk)
+    generic: bool = False  # not one organisation ("your own CSIRT", "your provider"): no channels
     source: str = Field(min_length=1)
     checked: str | None = None  # when and how the contact points were checked against `source`
+
+    @model_validator(mode="after")
+    def _channels_unless_generic(self) -> Contact:
+        if not self.generic and not self.channels:
+            raise ValueError("a contact needs at least one channel (or generic: true)")
+        if self.generic and self.channels:
+            raise ValueError("a generic contact has no channels of its own")
+        return self
 
 
 class ContactBook(Strict):
@@ -252,6 +261,7 @@ class Lexicon(Strict):
     eras: dict[str, int]
     first_year_word: str
     approx: list[str]
+    counters: list[str] = Field(default_factory=list)
     multipliers: dict[str, int]
     list_separators: str
 
@@ -273,3 +283,141 @@ class Lexicon(Strict):
         if both:
             raise ValueError(f"words in both yes and no: {', '.join(sorted(both))}")
         return self
+
+
+# --- triage (content/triage.yaml): the consultation quick list as a decision tree
+
+
+class TriageOption(Strict):
+    value: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)
+    label: Text
+    next: Id  # the node this answer leads to
+
+
+class Outcome(Strict):
+    """A leaf: what to do right now and whom to contact."""
+
+    title: Text
+    summary: Text
+    first_steps: list[Text] = Field(default_factory=list)
+    contacts: list[Id] = Field(min_length=1)
+    playbook: Id | None = None
+    report_category: Id | None = None  # offer an incident report pre-filled with this category
+    source: str | None = None
+
+
+class TriageNode(Strict):
+    id: Id
+    text: Text | None = None  # the question, for a question node
+    help: Text | None = None
+    options: list[TriageOption] | None = None
+    outcome: Outcome | None = None
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _question_or_outcome(self) -> TriageNode:
+        if (self.options is None) == (self.outcome is None):
+            raise ValueError("a node has either options (a question) or an outcome (a leaf), not both")
+        if self.options is not None and self.text is None:
+            raise ValueError("a question node needs text")
+        if self.options:
+            values = [o.value for o in self.options]
+            dupes = sorted({v for v in values if values.count(v) > 1})
+            if dupes:
+                raise ValueError(f"duplicate option values: {', '.join(dupes)}")
+        return self
+
+
+class TriageTree(Strict):
+    id: Id
+    title: Text
+    start: Id
+    source: str | None = None
+    nodes: list[TriageNode] = Field(min_length=1)
+
+
+# --- playbooks (content/playbooks/*.yaml): first-response checklists
+
+
+class PlaybookStep(Strict):
+    id: Id
+    text: Text
+    detail: Text | None = None
+    urgent: bool = False  # shown first, marked as "do this now"
+    source: str | None = None
+
+
+class Playbook(Strict):
+    id: Id
+    title: Text
+    summary: Text | None = None
+    steps: list[PlaybookStep] = Field(min_length=1)
+    contacts: list[Id] = Field(default_factory=list)
+    source: str = Field(min_length=1)
+
+    @field_validator("steps")
+    @classmethod
+    def _unique_steps(cls, steps: list[PlaybookStep]) -> list[PlaybookStep]:
+        ids = [s.id for s in steps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate step ids: {', '.join(dupes)}")
+        return steps
+
+
+# --- incidents (content/incident.yaml)
+
+
+class Level(Strict):
+    id: Id
+    label: Text
+
+
+class SeverityRule(Strict):
+    """The first rule whose conditions hold gives the severity. `any`: one must hold; `all`: every one."""
+
+    level: Id
+    any: list[Condition] | None = None
+    all: list[Condition] | None = None
+
+    @model_validator(mode="after")
+    def _has_conditions(self) -> SeverityRule:
+        if not self.any and not self.all:
+            raise ValueError("a severity rule needs `any` or `all` conditions")
+        return self
+
+
+class CategoryRoute(Strict):
+    """Per incident category: its first-response playbook and whom to contact."""
+
+    playbook: Id | None = None
+    contacts: list[Id] = Field(default_factory=list)
+
+
+class IncidentConfig(Strict):
+    form: Part  # the report form: its first section is the short path that files the report
+    levels: list[Level] = Field(min_length=1)  # most severe first
+    rules: list[SeverityRule]
+    default_level: Id
+    statuses: list[Level] = Field(min_length=2)  # in order; the first is the status of a new report
+    categories: dict[str, CategoryRoute]
+    category_question: Id  # the form question whose answer is the category
+    summary_questions: list[Id] = Field(min_length=1)  # shown in notices and lists, in order
+    source: str | None = None
+
+
+# --- the programme (content/programme.yaml)
+
+
+class DeskHours(Strict):
+    contact: Id  # the contact entry of the desk
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    opens: str = Field(pattern=r"^\d{2}:\d{2}$")
+    closes: str = Field(pattern=r"^\d{2}:\d{2}$")
+    closed_on_public_holidays: bool = True
+    closed_dates: list[str] = Field(default_factory=list)  # YYYY-MM-DD, e.g. the year-end break
+    source: str = Field(min_length=1)
+
+
+class Programme(Strict):
+    desk: DeskHours

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from functools import cached_property
 from typing import Any, Sequence
 
@@ -123,7 +124,7 @@ class Words:
 def command_of(text: str, words: Words) -> str | None:
     """The flow command a message is (/back or 戻る → back), or None."""
     key = word_key(text)
-    if key.startswith("/") and key[1:] in words.lexicon.commands.model_fields:
+    if key.startswith("/") and key[1:] in type(words.lexicon.commands).model_fields:
         return key[1:]
     return words.commands.get(key)
 
@@ -150,8 +151,8 @@ def parse_scale(text: str, words: Words) -> str:
 
 
 def _option_by_word(key: str, options: Sequence[Option]) -> Option | None:
-    if key.isdigit():
-        index = int(key)
+    if key.isdecimal():  # not isdigit(): "²" or "᧚" are digits that int() refuses
+        index = int(key) if len(key) <= 6 else 0
         return options[index - 1] if 1 <= index <= len(options) else None
     for option in options:
         if key in (word_key(option.label.ja), word_key(option.label.en), option.value.lower()):
@@ -168,7 +169,7 @@ def parse_choice(text: str, options: Sequence[Option]) -> str:
     key = word_key(text)
     option = _option_by_word(key, options)
     if option is None:
-        if key.isdigit():
+        if key.isdecimal():
             raise Reprompt("reprompt.choice_range", n=len(options))
         raise Reprompt("reprompt.choice", n=len(options))
     return option.value
@@ -204,12 +205,10 @@ def parse_number(
     integer: bool,
     unit_words: Sequence[str] = (),
 ) -> int | float:
-    key = word_key(text).replace(",", "").replace(" ", "")
-    for unit in sorted((word_key(u) for u in unit_words), key=len, reverse=True):
+    key = _strip_approx(word_key(text).replace(",", "").replace(" ", ""), words)
+    for unit in sorted((word_key(u) for u in [*unit_words, *words.lexicon.counters]), key=len, reverse=True):
         if unit and key.endswith(unit):
             key = key[: -len(unit)]
-    for word in words.approx:
-        key = key.replace(word.replace(" ", ""), "")
     factor = 1
     for word, multiplier in words.multipliers.items():
         if key.endswith(word):
@@ -217,7 +216,7 @@ def parse_number(
             break
     if not re.fullmatch(r"[+-]?\d+(\.\d+)?", key):
         raise Reprompt("reprompt.number", min=_fmt(minimum), max=_fmt(maximum))
-    value = float(key) * factor
+    value = float(Decimal(key) * factor)  # exact: 1.28万 is 12800, not 12800.000000000002
     if not math.isfinite(value):
         raise Reprompt("reprompt.number", min=_fmt(minimum), max=_fmt(maximum))
     if integer:
@@ -235,12 +234,24 @@ def _fmt(number: float | None) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
+def _strip_approx(key: str, words: Words) -> str:
+    """Drop "about" words before or after the answer (約50人, 50人くらい, about 4 hours). Between two
+    numbers one makes a range (2〜3日, 50〜60人), which is not one value: it stays, and parsing fails
+    instead of reading 23 days."""
+    changed = True
+    while changed:
+        changed = False
+        for word in words.approx:
+            if word and key.startswith(word):
+                key, changed = key[len(word) :].strip(), True
+            elif word and key.endswith(word):
+                key, changed = key[: -len(word)].strip(), True
+    return key
+
+
 def parse_duration(text: str, words: Words) -> int:
     """Minutes. 「4時間」「半日」「2日」「30分」「1時間半」, "2 hours", "2h30m"."""
-    key = word_key(text)
-    for word in words.approx:
-        key = key.replace(word, "")
-    key = key.strip()
+    key = _strip_approx(word_key(text), words)
     if key in words.duration_words:
         return words.duration_words[key]
     total = 0.0
@@ -263,7 +274,7 @@ def parse_duration(text: str, words: Words) -> int:
 def parse_date(
     text: str, words: Words, *, today: date, not_future: bool = False, not_past: bool = False
 ) -> date:
-    key = word_key(text).replace(" ", "")
+    key = _strip_approx(word_key(text).replace(" ", ""), words)  # 2023年5月頃 is an answer too
     if key in words.relative_days:
         value = today + timedelta(days=words.relative_days[key])
     else:
@@ -295,10 +306,13 @@ def _match_date(key: str, words: Words, today: date, *, not_future: bool, not_pa
             raise Reprompt("reprompt.date_invalid") from None
         if not year_given:
             # 「12月3日」 means the nearest such day in the direction the question allows.
-            if not_future and value > today:
-                value = value.replace(year=year - 1)
-            elif not_past and value < today:
-                value = value.replace(year=year + 1)
+            try:
+                if not_future and value > today:
+                    value = value.replace(year=year - 1)
+                elif not_past and value < today:
+                    value = value.replace(year=year + 1)
+            except ValueError:  # 2月29日 moved into a year that has none
+                raise Reprompt("reprompt.date_invalid") from None
         return value
     raise Reprompt("reprompt.date")
 
