@@ -1,53 +1,88 @@
-"""Run the pure flow step against stored state: load, step, append answers, save, reply."""
+"""Run a pure step against stored state: load, step, append answers, save, reply.
+
+Questionnaires (hearing, incident form) use the flow step; other kinds of conversation (the triage
+tree) register their own runner by flow id. A runner may add behaviour after the step (the incident
+form files its report once the short section is answered)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any, Awaitable, Callable, Iterable
 
 from bot.engine.context import Ctx
-from bot.engine.flow import CompiledFlow
 from bot.engine.messages import Outbound
-from bot.engine.step import FlowInput, FlowState, step
+from bot.engine.step import FlowInput, FlowState, Recorded, StepResult, step
 from bot.store import repo
 from bot.store.models import Conversation
 
+Runner = Callable[[Ctx, Conversation, FlowInput], Awaitable[list[Outbound]]]
+_RUNNERS: dict[str, Runner] = {}
+
+
+def register_runner(flow_id: str, runner: Runner) -> None:
+    _RUNNERS[flow_id] = runner
+
 
 async def run_step(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list[Outbound]:
-    flow = await repo.flow_of(ctx.session, conversation)
-    answers = await repo.load_answers(ctx.session, conversation.id)
-    state = FlowState(
+    runner = _RUNNERS.get(conversation.flow_id, run_questionnaire)
+    return await runner(ctx, conversation, inp)
+
+
+async def load_state(ctx: Ctx, conversation: Conversation) -> FlowState:
+    return FlowState(
         cursor=conversation.current_step,
         status=conversation.status,  # type: ignore[arg-type]
-        answers=answers,
+        answers=await repo.load_answers(ctx.session, conversation.id),
         awaiting=conversation.awaiting,
     )
-    result = step(flow, state, inp, ctx.speaker)
-    repo.append_answers(ctx.session, conversation.id, result.recorded, ctx.now)
-    conversation.current_step = result.state.cursor
-    conversation.status = result.state.status
-    conversation.awaiting = result.state.awaiting
+
+
+async def save_state(ctx: Ctx, conversation: Conversation, state: FlowState, recorded: Iterable[Recorded]) -> None:
+    repo.append_answers(ctx.session, conversation.id, recorded, ctx.now)
+    conversation.current_step = state.cursor
+    conversation.status = state.status
+    conversation.awaiting = state.awaiting
     conversation.updated_at = ctx.now
-    if result.state.status == "completed" and conversation.completed_at is None:
+    if state.status == "completed" and conversation.completed_at is None:
         conversation.completed_at = ctx.now
     # Flushed here so that a conflicting concurrent update fails before any reply is sent.
     await ctx.session.flush()
-    return [_with_ref(reply, conversation.id) for reply in result.replies]
 
 
-def _with_ref(reply: Outbound, conversation_id: int) -> Outbound:
-    if reply.question_ref is None:
-        return reply
-    return replace(reply, question_ref=f"{conversation_id}:{reply.question_ref}")
+async def step_questionnaire(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> StepResult:
+    flow = await repo.flow_of(ctx.session, conversation)
+    result = step(flow, await load_state(ctx, conversation), inp, ctx.speaker)
+    await save_state(ctx, conversation, result.state, result.recorded)
+    return replace(result, replies=with_refs(result.replies, conversation.id))
 
 
-async def start_flow(ctx: Ctx, flow: CompiledFlow) -> list[Outbound]:
-    """Start a conversation; one the person had open is paused (it can be resumed later)."""
+async def run_questionnaire(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list[Outbound]:
+    return (await step_questionnaire(ctx, conversation, inp)).replies
+
+
+def with_refs(replies: list[Outbound], conversation_id: int) -> list[Outbound]:
+    """Question refs become "<conversation>:<key>", so a button press names its conversation."""
+    return [
+        replace(r, question_ref=f"{conversation_id}:{r.question_ref}") if r.question_ref else r for r in replies
+    ]
+
+
+async def start_flow(ctx: Ctx, flow: Any, prefill: Iterable[Recorded] = ()) -> list[Outbound]:
+    """Start a conversation (prefilled answers are recorded first and not asked again); one the
+    person had open is paused and can be resumed later."""
+    conversation = await begin_conversation(ctx, flow, prefill)
+    return await run_step(ctx, conversation, FlowInput("start"))
+
+
+async def begin_conversation(ctx: Ctx, flow: Any, prefill: Iterable[Recorded] = ()) -> Conversation:
     current = await repo.active_conversation(ctx.session, ctx.person.id)
     if current is not None:
         current.status = "paused"
         current.updated_at = ctx.now
     conversation = await repo.start_conversation(ctx.session, ctx.person.id, flow, ctx.now)
-    return await run_step(ctx, conversation, FlowInput("start"))
+    repo.append_answers(ctx.session, conversation.id, prefill, ctx.now)
+    await ctx.session.flush()
+    return conversation
 
 
 async def resume_flow(ctx: Ctx, conversation: Conversation) -> list[Outbound]:

@@ -137,22 +137,26 @@ class CompiledFlow:
         key = condition.question
         if group_id is not None and self._group_of.get(key) == group_id:
             key = entry_key(group_id, entry or 1, key)
-        answer = answers.get(key)
-        given = answer is not None and not answer.skipped
-        if condition.answered is not None:
-            return given == condition.answered
-        if not given:
-            return False
-        value = answer.value
-        if condition.equals is not None:
-            return value == condition.equals
-        if condition.in_ is not None:
-            return value in condition.in_
-        if condition.not_in is not None:
-            return value not in condition.not_in
-        if condition.includes is not None:
-            return isinstance(value, list) and condition.includes in value
+        return condition_holds(condition, answers.get(key))
+
+
+def condition_holds(condition: Condition, answer: Answer | None) -> bool:
+    """One `when:` condition (or severity rule condition) against the answer it names."""
+    given = answer is not None and not answer.skipped
+    if condition.answered is not None:
+        return given == condition.answered
+    if answer is None or not given:
         return False
+    value = answer.value
+    if condition.equals is not None:
+        return bool(value == condition.equals)
+    if condition.in_ is not None:
+        return value in condition.in_
+    if condition.not_in is not None:
+        return value not in condition.not_in
+    if condition.includes is not None:
+        return isinstance(value, list) and condition.includes in value
+    return False
 
 
 def _version_of(definition: FlowDef, sections: list[Section]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Literal
+from typing import Any, Iterable, Literal, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -189,10 +189,19 @@ async def latest_conversation(session: AsyncSession, person_id: int, flow_ids: I
     )
 
 
-_snapshot_cache: dict[str, CompiledFlow] = {}
+class Snapshotted(Protocol):
+    """A questionnaire or the triage tree: what a conversation can be started on."""
+
+    id: str
+    version: str
+
+    def snapshot(self) -> dict[str, Any]: ...
 
 
-async def ensure_snapshot(session: AsyncSession, flow: CompiledFlow, now: datetime) -> None:
+_snapshot_cache: dict[str, Any] = {}
+
+
+async def ensure_snapshot(session: AsyncSession, flow: Snapshotted, now: datetime) -> None:
     # Always asked of the database (only when a conversation starts): the cache below is per
     # process, the database may be new.
     statement = (
@@ -201,24 +210,29 @@ async def ensure_snapshot(session: AsyncSession, flow: CompiledFlow, now: dateti
         .on_conflict_do_nothing()
     )
     await session.execute(statement)
-    _snapshot_cache[flow.version] = flow
 
 
-async def flow_of(session: AsyncSession, conversation: Conversation) -> CompiledFlow:
-    """The exact flow the conversation started on, even if content was edited since."""
+async def flow_of(session: AsyncSession, conversation: Conversation) -> Any:
+    """The exact flow (CompiledFlow, or CompiledTree for triage) the conversation started on, even
+    if content was edited since."""
     cached = _snapshot_cache.get(conversation.content_version)
     if cached is not None:
         return cached
     snapshot = await session.get(FlowSnapshot, conversation.content_version)
     if snapshot is None:
         raise LookupError(f"no snapshot {conversation.content_version} for conversation {conversation.id}")
-    flow = CompiledFlow.from_snapshot(snapshot.body)
+    if "tree" in snapshot.body:
+        from bot.engine.triage import CompiledTree
+
+        flow: Any = CompiledTree.from_snapshot(snapshot.body)
+    else:
+        flow = CompiledFlow.from_snapshot(snapshot.body)
     _snapshot_cache[conversation.content_version] = flow
     return flow
 
 
 async def start_conversation(
-    session: AsyncSession, person_id: int, flow: CompiledFlow, now: datetime
+    session: AsyncSession, person_id: int, flow: Snapshotted, now: datetime
 ) -> Conversation:
     await ensure_snapshot(session, flow, now)
     conversation = Conversation(

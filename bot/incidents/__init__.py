@@ -1,0 +1,1 @@
+"""Incident reports: severity, desk hours, storage, escalation, rendering and export."""
