@@ -54,6 +54,11 @@ class ReportFormat(str, Enum):
     xlsx = "xlsx"
 
 
+class IncidentFormat(str, Enum):
+    md = "md"
+    json = "json"
+
+
 def fail(message: str, code: int = 2) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -285,6 +290,52 @@ def export_hearing(
     else:
         write_xlsx(report, output)
     typer.echo(f"wrote {output}")
+
+
+@export_app.command("incident")
+def export_incident(
+    number: str = typer.Argument(..., help="INC-2026-0001"),
+    fmt: IncidentFormat = typer.Option(IncidentFormat.md, "--format"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Default: standard output."),
+    lang: Lang = typer.Option(Lang.ja, "--lang"),
+) -> None:
+    """Write an incident report with its timeline (layout close to the JPCERT/CC report)."""
+    import json
+
+    from bot.app import open_app
+    from bot.incidents.export import incident_document, to_markdown
+
+    async def go() -> Any:
+        async with open_app() as application, application.sessions() as session:
+            return await incident_document(session, application.content, number, lang.value)
+
+    document = run(go)
+    if document is None:
+        fail(f"no incident {number!r}")
+    text = to_markdown(document) if fmt is IncidentFormat.md else json.dumps(document, ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+@content_app.command("diagram")
+def content_diagram(which: str = typer.Argument("triage", help="triage, or a flow id such as hearing_csirt")) -> None:
+    """Print a Mermaid diagram of the triage tree or a questionnaire, for review."""
+    from bot.config import Settings
+    from bot.content.diagram import flow_diagram, triage_diagram
+    from bot.content.loader import load_content
+
+    content = load_content(Settings().content_dir)
+    if which == "triage" and content.response.triage is not None:
+        typer.echo(triage_diagram(content.response.triage.tree))
+    elif which in content.flows:
+        typer.echo(flow_diagram(content.flows[which]))
+    elif which == "incident" and content.response.incident_flow is not None:
+        typer.echo(flow_diagram(content.response.incident_flow))
+    else:
+        fail(f"no triage tree or flow named {which!r} (flows: {', '.join(content.flows)}, incident)")
 
 
 if __name__ == "__main__":

@@ -238,6 +238,8 @@ class Commands(Strict):
     hearing: list[str]
     start: list[str]
     menu: list[str]
+    soudan: list[str]
+    incident: list[str]
 
 
 class ScaleWords(Strict):
@@ -394,6 +396,14 @@ class CategoryRoute(Strict):
     contacts: list[Id] = Field(default_factory=list)
 
 
+class ReportSection(Strict):
+    """A section of the exported report and the form questions it shows."""
+
+    id: Id
+    title: Text
+    questions: list[Id] = Field(min_length=1)
+
+
 class IncidentConfig(Strict):
     form: Part  # the report form: its first section is the short path that files the report
     levels: list[Level] = Field(min_length=1)  # most severe first
@@ -403,6 +413,7 @@ class IncidentConfig(Strict):
     categories: dict[str, CategoryRoute]
     category_question: Id  # the form question whose answer is the category
     summary_questions: list[Id] = Field(min_length=1)  # shown in notices and lists, in order
+    report_sections: list[ReportSection] = Field(min_length=1)  # the exported report's layout
     source: str | None = None
 
 

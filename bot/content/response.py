@@ -169,6 +169,11 @@ def _load_incident(
         if question_id not in questions:
             c.add(path, "summary_questions", f"{question_id!r} is not a question of the form")
             ok = False
+    for section in config.report_sections:
+        for question_id in section.questions:
+            if question_id not in questions:
+                c.add(path, f"report_sections[{section.id}].questions", f"{question_id!r} is not a question of the form")
+                ok = False
     if not ok:
         return None, None
     definition = FlowDef(id=INCIDENT_FLOW, title=config.form.title, parts=[config.form.id], source=config.source)

@@ -10,9 +10,13 @@ from bot.engine.conversations import run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
+from bot.handlers.groups import handle_group
 from bot.handlers.hearing import handle_hearing
+from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
+from bot.handlers.incident import handle_incident, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
 from bot.handlers.start import handle_start
+from bot.handlers.triage import handle_soudan
 from bot.store import repo
 
 Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
@@ -24,6 +28,8 @@ COMMANDS: dict[str, Handler] = {
     "menu": handle_help,
     "status": handle_status,
     "lang": handle_lang,
+    "soudan": handle_soudan,
+    "incident": handle_incident,
 }
 # Inside a flow these belong to the flow (/help explains the current question, /status its progress).
 FLOW_COMMANDS = {"back", "next", "skip", "pause", "cancel", "help", "status"}
@@ -45,9 +51,14 @@ async def route(ctx: Ctx, inbound: Inbound) -> list[Outbound]:
     if len(inbound.text) > MAX_INBOUND:
         return [Outbound(ctx.say("reprompt.too_long", max=MAX_INBOUND, length=len(inbound.text)), kind="reprompt")]
     text = clean_text(inbound.text)
+    if inbound.in_group:
+        # A group gets commands only and never a flow: one member's answers are not the group's business.
+        return await handle_group(ctx, inbound, parse_command(text))
     active = await repo.active_conversation(ctx.session, ctx.person.id)
     command = parse_command(text)
 
+    if inbound.attachments:
+        return await record_attachments(ctx, inbound, active)
     if inbound.choice is not None or inbound.choices is not None:
         return await _press(ctx, inbound, active)
     if command is not None:
@@ -71,6 +82,9 @@ async def route(ctx: Ctx, inbound: Inbound) -> list[Outbound]:
 
 async def _press(ctx: Ctx, inbound: Inbound, active: object) -> list[Outbound]:
     """A button press answers the question it was attached to, and nothing else."""
+    prefix, _, rest = (inbound.reply_to or "").partition(":")
+    if prefix == INCIDENT_REF:
+        return await handle_press(ctx, inbound, rest)
     ref = split_ref(inbound.reply_to)
     conversation = active
     if ref is None or conversation is None or getattr(conversation, "id", None) != ref[0]:

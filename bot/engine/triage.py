@@ -183,11 +183,14 @@ def _current(tree: CompiledTree, state: FlowState, sp: Speaker, view: TriageView
     return _ask(node, sp)
 
 
-def render_contact(contact: Contact, sp: Speaker, *, desk_closed: bool = False) -> str:
+def render_contact(contact: Contact, sp: Speaker, *, desk_closed: bool = False, compact: bool = False) -> str:
+    """A destination: what it handles (and not), then how to reach it. `compact` (name and channels
+    only) is for lists the person has already seen in full, to keep a phone screen short."""
     lines = [sp.say("contact.name", name=contact.name.get(sp.lang))]
-    lines.append(sp.say("contact.handles", text=contact.handles.get(sp.lang)))
-    if contact.not_handles:
-        lines.append(sp.say("contact.not_handles", text=contact.not_handles.get(sp.lang)))
+    if not compact:
+        lines.append(sp.say("contact.handles", text=contact.handles.get(sp.lang)))
+        if contact.not_handles:
+            lines.append(sp.say("contact.not_handles", text=contact.not_handles.get(sp.lang)))
     for channel in contact.channels:
         label = channel.label.get(sp.lang) if channel.label else sp.say(f"contact.kind_{channel.kind}")
         line = sp.say("contact.channel", label=label, value=channel.value)

@@ -12,8 +12,25 @@ from typing import TextIO
 
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.runtime import Runtime
+from scheduler.delivery import deliver_due
 
 PLATFORM = "console"
+
+
+class ConsoleSender:
+    """Notices for the person at this console (incident escalations, reminders) are printed
+    between their messages; notices for other console users wait until they open theirs."""
+
+    platform = PLATFORM
+
+    def __init__(self, runtime: Runtime, stdout: TextIO) -> None:
+        self.runtime = runtime
+        self.stdout = stdout
+
+    async def send(self, chat_id: str, message: Outbound) -> str | None:
+        header = self.runtime.content.book.say("console.notice", "ja")
+        self.stdout.write(f"{header}\n{render(message)}\n")
+        return None
 
 
 def render(reply: Outbound) -> str:
@@ -31,6 +48,8 @@ async def run_console(
     interactive = stdin.isatty()
     if language:
         await runtime.handle(Inbound(PLATFORM, user, text=f"/lang {language}", display_name=user))
+    sender = ConsoleSender(runtime, stdout)
+    await deliver_due(runtime.sessions, sender, clock=runtime.clock, chat_id=user)
     while True:
         if interactive:
             stdout.write("> ")
@@ -42,4 +61,5 @@ async def run_console(
         inbound = Inbound(PLATFORM, user, text=line.rstrip("\r\n"), display_name=user, language=language)
         for reply in await runtime.handle(inbound):
             stdout.write(render(reply) + "\n")
+        await deliver_due(runtime.sessions, sender, clock=runtime.clock, chat_id=user)
         stdout.flush()

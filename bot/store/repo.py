@@ -27,7 +27,7 @@ from bot.store.models import (
 OPEN_STATUSES = ("active", "paused")
 
 
-def _insert(session: AsyncSession, table: type) -> object:
+def insert_for(session: AsyncSession, table: type) -> object:
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
@@ -37,7 +37,7 @@ async def claim_event(session: AsyncSession, platform: str, event_id: str, now: 
     transaction usable on PostgreSQL, where a failed INSERT would abort it; RETURNING tells whether
     a row went in (rowcount is not reliable for ORM inserts on every driver)."""
     statement = (
-        _insert(session, ProcessedEvent)  # type: ignore[attr-defined]
+        insert_for(session, ProcessedEvent)  # type: ignore[attr-defined]
         .values(platform=platform, event_id=event_id, received_at=now)
         .on_conflict_do_nothing()
         .returning(ProcessedEvent.event_id)
@@ -69,7 +69,7 @@ async def get_or_create_person(
             person.display_name = display_name
         return person
     statement = (
-        _insert(session, Person)  # type: ignore[attr-defined]
+        insert_for(session, Person)  # type: ignore[attr-defined]
         .values(
             platform=platform, platform_user_id=user_id, display_name=display_name,
             language=language_of(language_hint), created_at=now,
@@ -205,7 +205,7 @@ async def ensure_snapshot(session: AsyncSession, flow: Snapshotted, now: datetim
     # Always asked of the database (only when a conversation starts): the cache below is per
     # process, the database may be new.
     statement = (
-        _insert(session, FlowSnapshot)  # type: ignore[attr-defined]
+        insert_for(session, FlowSnapshot)  # type: ignore[attr-defined]
         .values(version=flow.version, flow_id=flow.id, body=flow.snapshot(), created_at=now)
         .on_conflict_do_nothing()
     )

@@ -1,0 +1,350 @@
+"""/incident: report an incident (short path first, details after), follow it up, and its buttons.
+
+  /incident                      start a report, or continue the one in progress
+  /incident status               the company's open incidents (and your unfinished reports)
+  /incident show INC-2026-0001   summary, checklist and timeline
+  /incident note INC-… TEXT      add an update to the timeline
+  /incident done INC-… 1,3       tick checklist steps (undo INC-… 2 to untick)
+  /incident move INC-… STATUS    対応中 / 収束 / クローズ (in_progress / contained / closed)
+"""
+
+from __future__ import annotations
+
+import re
+
+from bot.content.models import IncidentConfig, Playbook
+from bot.engine.context import Ctx
+from bot.engine.conversations import register_runner, start_flow, step_questionnaire
+from bot.engine.messages import Attachment, Choice, Inbound, Outbound
+from bot.engine.parse import clean_text, word_key
+from bot.engine.step import FlowInput, Recorded
+from bot.incidents import service
+from bot.incidents.hours import desk_open, next_opening
+from bot.incidents.notify import escalation_recipients
+from bot.incidents.render import (
+    IncidentView,
+    checklist,
+    destinations,
+    emergency_contacts,
+    headline,
+    jst,
+    level_label,
+    status_label,
+    summary_lines,
+)
+from bot.incidents.severity import rank
+from bot.store import repo
+from bot.store.models import Conversation, Incident, IncidentEvent
+from bot.store.outbox import enqueue
+
+INCIDENT_FLOW = "incident"
+REF_PREFIX = "inc"  # button refs "inc:<incident id>", values "tick:<step>" / "status:<id>"
+
+
+def _config(ctx: Ctx) -> IncidentConfig | None:
+    return ctx.content.response.incident
+
+
+# --- the report form
+
+
+async def start_report(ctx: Ctx, *, category: str | None = None, what: str | None = None) -> list[Outbound]:
+    config, flow = _config(ctx), ctx.content.response.incident_flow
+    if config is None or flow is None:
+        return [Outbound(ctx.say("incident.unavailable"), kind="error")]
+    if ctx.person.company_id is None:
+        return [Outbound(ctx.say("incident.not_registered"), kind="error")]
+    prefill = []
+    if category:
+        prefill.append(Recorded(config.category_question, ctx.say("incident.prefilled"), category))
+    if what:
+        prefill.append(Recorded("what", what, what))
+    return await start_flow(ctx, flow, prefill)
+
+
+async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list[Outbound]:
+    """The questionnaire step, then: file the report as soon as the short section is answered;
+    re-assess the severity as details come in."""
+    config = _config(ctx)
+    result = await step_questionnaire(ctx, conversation, inp)
+    if config is None or not result.recorded:
+        return result.replies
+    answers = result.state.answers
+    incident = await service.incident_of_conversation(ctx.session, conversation.id)
+    if incident is None:
+        short = [q.id for q in config.form.sections[0].items if q.type != "info"]
+        if not all(key in answers for key in short):
+            return result.replies
+        return await _file(ctx, config, conversation, answers) + result.replies
+    old = service.reassess(ctx.session, config, incident, answers, ctx.now)
+    extra = []
+    if old is not None and rank(config, incident.severity) < rank(config, old):
+        await _escalate(ctx, incident, answers, reason="raised")
+        extra.append(Outbound(ctx.say("incident.severity_raised", number=incident.number, severity=level_label(ctx.content, incident.severity, ctx.speaker))))
+    if result.state.status == "completed":
+        extra.append(Outbound(ctx.say("incident.details_done", number=incident.number)))
+    return result.replies + extra
+
+
+async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, answers: dict) -> list[Outbound]:  # type: ignore[type-arg]
+    programme = ctx.content.response.programme
+    is_open = desk_open(ctx.now, programme.desk, ctx.tz) if programme else True
+    incident, created = await service.file_incident(
+        ctx.session, config, conversation_id=conversation.id, company_id=ctx.person.company_id,
+        reporter_id=ctx.person.id, answers=answers, now=ctx.now, out_of_hours=not is_open,
+        year=ctx.now.astimezone(ctx.tz).year,
+    )
+    pending = [a for k, a in answers.items() if k.startswith(ATTACHMENT_KEY)]
+    for attachment in pending:
+        service.add_event(ctx.session, incident, "attachment", ctx.now, ctx.person.id, data=attachment.value)
+    if created:
+        await _escalate(ctx, incident, answers, reason="filed")
+    sp = ctx.speaker
+    replies = [Outbound(ctx.say("incident.filed", number=incident.number, severity=level_label(ctx.content, incident.severity, sp)))]
+    playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
+    if playbook:
+        replies.append(Outbound(checklist(playbook, set(), sp) + "\n" + ctx.say("incident.checklist_hint", number=incident.number)))
+    replies.append(Outbound(destinations(incident.contacts, ctx.content, sp, desk_open=is_open, compact=True)))
+    if not is_open and programme:
+        opens = next_opening(ctx.now, programme.desk, ctx.tz)
+        replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, shown=incident.contacts)))
+    replies.append(Outbound(ctx.say("incident.details_next")))
+    return replies
+
+
+async def _escalate(ctx: Ctx, incident: Incident, answers: dict, *, reason: str) -> None:  # type: ignore[type-arg]
+    company = await repo.company_by_id(ctx.session, incident.company_id)
+    view = IncidentView(incident, answers, company.name if company else "", frozenset())
+    recipients = await escalation_recipients(ctx.session, incident)
+
+    def render(lang: str) -> Outbound:
+        from bot.engine.render import Speaker
+
+        sp = Speaker(lang, ctx.content.book, ctx.content.words, ctx.speaker.today)
+        title = sp.say(f"incident.notice_{reason}")
+        return Outbound("\n".join([title, *summary_lines(view, ctx.content, sp, ctx.tz)]), kind="notice")
+
+    await enqueue(
+        ctx.session, kind="escalation", recipients=recipients, render=render, now=ctx.now,
+        ref=f"incident:{incident.id}:{reason}:{incident.severity}", audience=f"incident:{incident.number}",
+        payload={"incident": incident.number, "reason": reason},
+    )
+    service.add_event(ctx.session, incident, "escalated", ctx.now, data={"reason": reason, "recipients": len(recipients)})
+
+
+# --- attachments
+
+ATTACHMENT_KEY = "_attachment"
+
+
+async def record_attachments(ctx: Ctx, inbound: Inbound, active: Conversation | None) -> list[Outbound]:
+    """Files are kept as references with the report; the bot never opens, fetches or runs them."""
+    data = [_attachment_data(a) for a in inbound.attachments]
+    if active is not None and active.flow_id == INCIDENT_FLOW:
+        incident = await service.incident_of_conversation(ctx.session, active.id)
+        if incident is None:  # not filed yet: kept with the draft, moved to the timeline on filing
+            repo.append_answers(
+                ctx.session, active.id,
+                [Recorded(f"{ATTACHMENT_KEY}{n}_{ctx.now.timestamp():.0f}", d["name"], d) for n, d in enumerate(data)],
+                ctx.now,
+            )
+            return [Outbound(ctx.say("incident.attachment_kept", count=len(data)))]
+    else:
+        incidents = await service.of_company(ctx.session, ctx.person.company_id) if ctx.person.company_id else []
+        mine = [i for i in incidents if i.reporter_id == ctx.person.id]
+        if not mine:
+            return [Outbound(ctx.say("incident.attachment_nowhere"), kind="error")]
+        incident = mine[0]
+    for item in data:
+        service.add_event(ctx.session, incident, "attachment", ctx.now, ctx.person.id, data=item)
+    return [Outbound(ctx.say("incident.attachment_added", count=len(data), number=incident.number))]
+
+
+def _attachment_data(attachment: Attachment) -> dict[str, object]:
+    return {"name": attachment.name[:200], "ref": attachment.platform_ref[:500], "mime": attachment.mime_type, "size": attachment.size}
+
+
+# --- follow-up commands
+
+
+async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
+    if _config(ctx) is None:
+        return [Outbound(ctx.say("incident.unavailable"), kind="error")]
+    words = args.split(maxsplit=2)
+    sub = word_key(words[0]) if words else ""
+    if not sub or sub in ("new", "report"):
+        open_one = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
+        if open_one is not None and sub != "new":
+            from bot.engine.conversations import resume_flow
+
+            return await resume_flow(ctx, open_one)
+        return await start_report(ctx)
+    if sub in ("status", "list", "一覧", "状況"):
+        return await _list(ctx)
+    if len(words) < 2:
+        return [Outbound(ctx.say("incident.usage"), kind="error")]
+    incident = await _visible(ctx, words[1])
+    if incident is None:
+        return [Outbound(ctx.say("incident.not_found", number=clean_text(words[1])[:32]), kind="error")]
+    rest = words[2] if len(words) > 2 else ""
+    if sub == "show":
+        return await _show(ctx, incident)
+    if sub == "note":
+        return await _note(ctx, incident, rest)
+    if sub in ("done", "undo"):
+        return await _tick(ctx, incident, rest, done=sub == "done")
+    if sub == "move":
+        return await _move(ctx, incident, rest)
+    return [Outbound(ctx.say("incident.usage"), kind="error")]
+
+
+async def _visible(ctx: Ctx, number: str) -> Incident | None:
+    """The company's own incidents; the secretariat sees all. Anything else is "not found", which
+    does not even tell whether the number exists."""
+    incident = await service.by_number(ctx.session, clean_text(number))
+    if incident is None:
+        return None
+    if ctx.person.role == "secretariat" or (ctx.person.company_id is not None and incident.company_id == ctx.person.company_id):
+        return incident
+    return None
+
+
+async def _view(ctx: Ctx, incident: Incident) -> IncidentView:
+    answers = await repo.load_answers(ctx.session, incident.conversation_id)
+    company = await repo.company_by_id(ctx.session, incident.company_id)
+    done = service.steps_done(await service.events_of(ctx.session, incident.id))
+    return IncidentView(incident, answers, company.name if company else "", frozenset(done))
+
+
+async def _list(ctx: Ctx) -> list[Outbound]:
+    lines = []
+    if ctx.person.company_id is not None:
+        for incident in await service.of_company(ctx.session, ctx.person.company_id):
+            lines.append(headline(await _view(ctx, incident), ctx.content, ctx.speaker) + "  " + jst(incident.created_at, ctx.tz))
+    draft = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
+    if draft is not None and await service.incident_of_conversation(ctx.session, draft.id) is None:
+        lines.append(ctx.say("incident.draft", at=jst(draft.updated_at, ctx.tz)))
+    if not lines:
+        return [Outbound(ctx.say("incident.none_open"))]
+    return [Outbound("\n".join([ctx.say("incident.list_title"), *lines, ctx.say("incident.list_hint")]))]
+
+
+async def _show(ctx: Ctx, incident: Incident) -> list[Outbound]:
+    view = await _view(ctx, incident)
+    sp = ctx.speaker
+    parts = ["\n".join(summary_lines(view, ctx.content, sp, ctx.tz))]
+    playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
+    options: list[Choice] = []
+    if playbook:
+        parts.append(checklist(playbook, view.done, sp))
+        options += [
+            Choice(f"tick:{step.id}", ctx.say("incident.tick_button", n=n))
+            for n, step in enumerate(playbook.steps, 1) if step.id not in view.done
+        ]
+    config = _config(ctx)
+    assert config is not None
+    options += [
+        Choice(f"status:{s.id}", ctx.say("incident.status_button", status=s.label.get(ctx.lang)))
+        for s in config.statuses[1:] if s.id != incident.status
+    ]
+    events = await service.events_of(ctx.session, incident.id)
+    parts.append("\n".join([ctx.say("incident.timeline"), *(_event_line(ctx, e, playbook) for e in events[-8:])]))
+    parts.append(ctx.say("incident.show_hint", number=incident.number))
+    return [Outbound("\n\n".join(parts), kind="question", options=tuple(options), question_ref=f"{REF_PREFIX}:{incident.id}")]
+
+
+def _event_line(ctx: Ctx, event: IncidentEvent, playbook: Playbook | None) -> str:
+    data = event.data or {}
+    kind = event.kind
+    detail = event.text or ""
+    if kind == "severity":
+        detail = level_label(ctx.content, str(data.get("to")), ctx.speaker)
+    elif kind == "status":
+        detail = status_label(ctx.content, str(data.get("to")), ctx.speaker)
+    elif kind == "step":
+        detail = _step_text(ctx, playbook, str(data.get("step")), bool(data.get("done")))
+    elif kind == "attachment":
+        detail = str(data.get("name"))
+    return ctx.say("incident.event_line", at=jst(event.at, ctx.tz), kind=ctx.say(f"incident.event_{kind}"), detail=detail).rstrip()
+
+
+def _step_text(ctx: Ctx, playbook: Playbook | None, step_id: str, done: bool) -> str:
+    for number, step in enumerate(playbook.steps if playbook else [], 1):
+        if step.id == step_id:
+            mark = ctx.say("incident.step_done" if done else "incident.step_open")
+            return f"{mark} {number}. {step.text.get(ctx.lang)}"
+    return step_id
+
+
+async def _note(ctx: Ctx, incident: Incident, text: str) -> list[Outbound]:
+    text = clean_text(text)
+    if not text:
+        return [Outbound(ctx.say("incident.note_empty"), kind="reprompt")]
+    if len(text) > 2000:
+        return [Outbound(ctx.say("reprompt.too_long", max=2000, length=len(text)), kind="reprompt")]
+    service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text)
+    return [Outbound(ctx.say("incident.note_added", number=incident.number))]
+
+
+async def _tick(ctx: Ctx, incident: Incident, which: str, *, done: bool) -> list[Outbound]:
+    playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
+    if playbook is None:
+        return [Outbound(ctx.say("incident.no_checklist"), kind="error")]
+    ids = []
+    for part in re.split(r"[\s,、，・/]+", clean_text(which)):
+        if part.isdecimal() and 1 <= int(part) <= len(playbook.steps):
+            ids.append(playbook.steps[int(part) - 1].id)
+        elif part in {s.id for s in playbook.steps}:
+            ids.append(part)
+        elif part:
+            return [Outbound(ctx.say("incident.bad_step", n=len(playbook.steps)), kind="reprompt")]
+    if not ids:
+        return [Outbound(ctx.say("incident.bad_step", n=len(playbook.steps)), kind="reprompt")]
+    for step_id in ids:
+        service.add_event(ctx.session, incident, "step", ctx.now, ctx.person.id, data={"step": step_id, "done": done})
+    view = await _view(ctx, incident)
+    return [Outbound(checklist(playbook, view.done, ctx.speaker))]
+
+
+async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
+    config = _config(ctx)
+    assert config is not None
+    key = word_key(target)
+    status = next(
+        (s for s in config.statuses if key in (s.id, word_key(s.label.ja), word_key(s.label.en))), None
+    )
+    if status is None:
+        labels = " / ".join(s.label.get(ctx.lang) for s in config.statuses[1:])
+        return [Outbound(ctx.say("incident.bad_status", statuses=labels), kind="reprompt")]
+    if not _may_change(ctx, incident):
+        return [Outbound(ctx.say("incident.not_allowed"), kind="error")]
+    if status.id == incident.status:
+        return [Outbound(ctx.say("incident.status_same", status=status.label.get(ctx.lang)))]
+    old, incident.status = incident.status, status.id
+    service.add_event(ctx.session, incident, "status", ctx.now, ctx.person.id, data={"from": old, "to": status.id})
+    return [Outbound(ctx.say("incident.status_changed", number=incident.number, status=status.label.get(ctx.lang)))]
+
+
+def _may_change(ctx: Ctx, incident: Incident) -> bool:
+    """The reporter, the company's lead, and the secretariat move an incident along."""
+    return (
+        ctx.person.id == incident.reporter_id
+        or ctx.person.role == "secretariat"
+        or (ctx.person.role == "lead" and ctx.person.company_id == incident.company_id)
+    )
+
+
+async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Outbound]:
+    """A button under /incident show: tick a step or move the status."""
+    incident = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
+    if incident is None or await _visible(ctx, incident.number) is None:
+        return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
+    action, _, value = (inbound.choice or "").partition(":")
+    if action == "tick":
+        return await _tick(ctx, incident, value, done=True)
+    if action == "status":
+        return await _move(ctx, incident, value)
+    return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
+
+
+register_runner(INCIDENT_FLOW, run_incident)
