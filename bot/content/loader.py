@@ -300,10 +300,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
     contacts = c.model(contacts_path, ContactBook, required=False)
     if contacts:
         _check_contacts(c, contacts_path, contacts)
-    if (directory / "incident.yaml").exists():  # WIP gate, removed when the triage content lands
-        response = load_response(c, directory, contacts)
-    else:
-        response = ResponseContent(None, {}, None, None, None)
+    response = load_response(c, directory, contacts)
     if c.issues or messages is None or lexicon is None:
         return c, None
     content = Content(

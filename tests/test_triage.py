@@ -1,0 +1,143 @@
+"""The consultation quick list (content/triage.yaml) walked in full, and on the console."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.content.loader import Content, check_content
+from bot.content.models import Outcome, TriageNode
+from tests.conftest import Convo, add_company
+
+QUICK_LIST = [
+    "PCやスマホの調子が悪い", "インターネットの調子が悪い", "セキュリティ上の問題ではないが相談したい",
+    "セキュリティ上の問題の可能性がある", "セキュリティ侵害が発生している", "犯罪の可能性・サイバー犯罪の届出",
+    "フィッシング詐欺", "迷惑メールが送られてきた", "なりすましECサイトを作られた?",
+    "インターネット上の違法・有害情報を発見した",
+]
+
+
+def walk(content: Content) -> Iterator[tuple[list[str], Outcome]]:
+    """Every path from the start to a leaf: (option labels, outcome)."""
+    tree = content.response.triage
+    assert tree is not None
+
+    def go(node: TriageNode, trail: list[str]) -> Iterator[tuple[list[str], Outcome]]:
+        if node.outcome is not None:
+            yield trail, node.outcome
+            return
+        for option in node.options or ():
+            yield from go(tree.nodes[option.next], [*trail, option.label.ja])
+
+    yield from go(tree.nodes[tree.tree.start], [])
+
+
+def test_first_question_offers_the_quick_list(content: Content) -> None:
+    tree = content.response.triage
+    assert tree is not None
+    first = tree.nodes[tree.tree.start]
+    assert first.text is not None and first.text.ja == "どうしましたか？"
+    assert [o.label.ja for o in first.options or ()] == QUICK_LIST
+
+
+def test_every_path_ends_at_a_destination_with_a_source(content: Content) -> None:
+    contacts = {c.id: c for c in content.contacts.contacts}  # type: ignore[union-attr]
+    paths = list(walk(content))
+    assert len(paths) >= len(QUICK_LIST)
+    for trail, outcome in paths:
+        assert outcome.contacts, trail
+        assert len(trail) <= 4, trail  # a person in a hurry answers at most a few questions
+        for contact_id in outcome.contacts:
+            contact = contacts[contact_id]
+            assert contact.source.startswith(("http", "seed:")), contact_id
+            assert contact.generic or contact.channels, contact_id
+        if outcome.playbook:
+            assert outcome.playbook in content.response.playbooks
+        # public destinations exist on every path, so unregistered people get somewhere too
+        assert any(contacts[c].public for c in outcome.contacts), trail
+
+
+def test_public_contact_points_come_from_the_destinations_own_sites(content: Content) -> None:
+    """No invented numbers: every web channel is on the destination's own domain or a public one."""
+    for contact in content.contacts.contacts:  # type: ignore[union-attr]
+        for channel in contact.channels:
+            if channel.kind in ("web", "form"):
+                assert channel.value.startswith("https://"), (contact.id, channel.value)
+    jpcert = next(c for c in content.contacts.contacts if c.id == "jpcert_cc")  # type: ignore[union-attr]
+    assert all("jpcert.or.jp" in ch.value for ch in jpcert.channels)
+    # the seed's two conflicting phone numbers are not shown unless JPCERT/CC publishes them
+    assert not [ch for ch in jpcert.channels if ch.kind == "phone" and ch.value in ("03-6751-4900", "03-6271-8901")]
+
+
+async def test_emotet_like_mails_on_the_console(convo: Convo) -> None:
+    """Our address sends Word attachments: isolate the PC and change that mail password first,
+    JPCERT/CC with its own contact points, then a report with a severity and a timeline."""
+    code = await add_company(convo.runtime, "株式会社サンプル", "csirt")
+    await convo.send(f"/start {code}")
+    await convo.send("/soudan")
+    assert "どうしましたか？" in convo.text
+    await convo.send("5")  # セキュリティ侵害が発生している
+    labels = [c.label for c in convo.question.options]  # type: ignore[union-attr]
+    emotet = next(i for i, label in enumerate(labels, 1) if "Word" in label)
+    await convo.send(str(emotet))
+    await convo.send("1")  # one PC only
+    outcome = convo.replies[0].text
+    steps = outcome.split("【今すぐやること】")[1].split("【相談・届出先】")[0]
+    first, second = [line for line in steps.strip().splitlines()][:2]
+    assert "隔離" in first or "切り離" in first or "ネットワーク" in first
+    assert "パスワード" in second and "メール" in second
+    assert "JPCERT/CC" in outcome and "https://www.jpcert.or.jp/form/" in outcome
+    assert convo.key() == "_offer"
+    await convo.send("はい")
+    convo.expect("impact")  # category and what happened were pre-filled from the walk
+    await convo.send("業務が止まっている")
+    await convo.send("広がっていない")
+    assert "INC-2026-0001" in convo.text and "緊急" in convo.text
+    await convo.send("/incident show INC-2026-0001")
+    assert "【経過】" in convo.text and "受付" in convo.text
+
+
+async def test_unregistered_people_get_public_destinations_only(convo: Convo) -> None:
+    await convo.send("相談")  # the word works like /soudan
+    assert "どうしましたか？" in convo.text
+    await convo.send("セキュリティ侵害が発生している")
+    labels = [c.label for c in convo.question.options]  # type: ignore[union-attr]
+    await convo.send(str(next(i for i, label in enumerate(labels, 1) if "暗号化" in label)))
+    text = convo.text
+    assert "050-4560-7553" not in text  # the programme desk is for participants
+    assert "警察" in text
+    assert "登録" in text and convo.key() is None  # offered registration, not a report
+
+
+async def test_back_and_cancel_in_the_walk(convo: Convo) -> None:
+    await convo.send("/soudan")
+    await convo.send("1")
+    first_follow_up = convo.key()
+    await convo.send("戻る")
+    assert convo.key() is not None and convo.key() != first_follow_up
+    await convo.send("やめる")
+    assert "/soudan" in convo.text
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (("playbooks/malware.yaml", "contacts: [", "contacts: [nowhere_desk, "), "unknown contact 'nowhere_desk'"),
+        (("triage.yaml", "playbook: malware", "playbook: no_such_playbook"), "unknown playbook 'no_such_playbook'"),
+        (("incident.yaml", "playbook: ransomware,", "playbook: gone,"), "unknown playbook 'gone'"),
+    ],
+)
+def test_content_check_fails_on_dangling_references(tmp_path: Path, edit: tuple[str, str, str], problem: str) -> None:
+    copy = tmp_path / "content"
+    shutil.copytree(PROJECT_ROOT / "content", copy)
+    name, old, new = edit
+    path = copy / name
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    issues = [str(i) for i in check_content(copy)]
+    assert any(problem in i and name.split("/")[-1] in i for i in issues), issues
