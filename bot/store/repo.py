@@ -16,6 +16,7 @@ from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.step import Recorded
 from bot.store.models import (
     AnswerRow,
+    Identity,
     Company,
     Conversation,
     FlowSnapshot,
@@ -54,9 +55,11 @@ def language_of(hint: str | None) -> str:
 
 
 async def person_by_platform(session: AsyncSession, platform: str, user_id: str) -> Person | None:
-    return await session.scalar(
-        select(Person).where(Person.platform == platform, Person.platform_user_id == user_id)
+    """The person behind a platform account (linked accounts lead to the same person)."""
+    person_id = await session.scalar(
+        select(Identity.person_id).where(Identity.platform == platform, Identity.platform_user_id == user_id)
     )
+    return await session.get(Person, person_id) if person_id is not None else None
 
 
 async def get_or_create_person(
@@ -65,10 +68,11 @@ async def get_or_create_person(
 ) -> Person:
     person = await person_by_platform(session, platform, user_id)
     if person is not None:
-        if display_name and person.display_name != display_name:
+        if display_name and person.display_name != display_name and person.platform == platform:
             person.display_name = display_name
         return person
-    statement = (
+    # Two first messages at once: the second insert of each is a no-op, and both find the one row.
+    await session.execute(
         insert_for(session, Person)  # type: ignore[attr-defined]
         .values(
             platform=platform, platform_user_id=user_id, display_name=display_name,
@@ -76,10 +80,21 @@ async def get_or_create_person(
         )
         .on_conflict_do_nothing()
     )
-    await session.execute(statement)  # two first messages at once: the second insert is a no-op
-    person = await person_by_platform(session, platform, user_id)
+    person_id = await session.scalar(
+        select(Person.id).where(Person.platform == platform, Person.platform_user_id == user_id)
+    )
+    await session.execute(
+        insert_for(session, Identity)  # type: ignore[attr-defined]
+        .values(platform=platform, platform_user_id=user_id, person_id=person_id, created_at=now)
+        .on_conflict_do_nothing()
+    )
+    person = await session.get(Person, person_id)
     assert person is not None
     return person
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> list[Identity]:
+    return list(await session.scalars(select(Identity).where(Identity.person_id == person_id)))
 
 
 async def company_by_name(session: AsyncSession, name: str) -> Company | None:
