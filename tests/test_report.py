@@ -6,8 +6,15 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from bot.reports.hearing import build_report, display_width, to_markdown, write_xlsx
+from bot.reports import hearing
+from bot.reports.hearing import HearingReport, display_width, to_markdown, write_xlsx
+from bot.store import repo
 from tests.conftest import Convo, add_company
+
+
+async def company_report(session, content, name: str, lang: str) -> HearingReport | None:  # type: ignore[no-untyped-def]
+    company = await repo.company_by_name(session, name)
+    return await hearing.company_report(session, content, company, lang) if company else None
 
 
 async def test_report_of_a_hearing_in_progress(convo: Convo, tmp_path: Path) -> None:
@@ -17,7 +24,7 @@ async def test_report_of_a_hearing_in_progress(convo: Convo, tmp_path: Path) -> 
     await convo.send("50")
     await convo.send("skip")
     async with convo.runtime.sessions() as session:
-        report = await build_report(session, convo.runtime.content, "株式会社|パイプ", "ja")
+        report = await company_report(session, convo.runtime.content, "株式会社|パイプ", "ja")
     assert report is not None
     markdown = to_markdown(report)
     assert "株式会社\\|パイプ" in markdown  # a pipe in data does not break the table
@@ -37,8 +44,8 @@ async def test_report_of_a_hearing_in_progress(convo: Convo, tmp_path: Path) -> 
 async def test_report_of_a_company_that_has_not_started_lists_every_question(convo: Convo) -> None:
     await add_company(convo.runtime, "未着手株式会社", "it-bcp")
     async with convo.runtime.sessions() as session:
-        report = await build_report(session, convo.runtime.content, "未着手株式会社", "en")
-        missing = await build_report(session, convo.runtime.content, "存在しない", "ja")
+        report = await company_report(session, convo.runtime.content, "未着手株式会社", "en")
+        missing = await company_report(session, convo.runtime.content, "存在しない", "ja")
     assert missing is None
     assert report is not None
     rows = [row for _, section in report.sections for row in section]

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
 from bot.engine.render import Speaker
+from bot.policy import Action, Actor, Resource, authorize
 from bot.store.models import Person
 
 
@@ -21,6 +22,7 @@ class Ctx:
     content: Content
     now: datetime  # UTC
     tz: ZoneInfo
+    actor: Actor  # the person as bot.policy sees them
 
     @property
     def lang(self) -> str:
@@ -32,3 +34,7 @@ class Ctx:
 
     def say(self, key: str, **params: object) -> str:
         return self.content.book.say(key, self.lang, **params)
+
+    def may(self, action: Action, resource: Resource = Resource(), **detail: object) -> bool:
+        """Ask bot.policy, which also writes the audit log."""
+        return authorize(self.session, self.actor, action, resource, self.now, dict(detail) or None)

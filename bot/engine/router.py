@@ -15,6 +15,9 @@ from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
 from bot.handlers.incident import handle_incident, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
+from bot.handlers.link import handle_link
+from bot.handlers.overview import handle_overview
+from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
 from bot.handlers.triage import handle_soudan
 from bot.store import repo
@@ -30,6 +33,9 @@ COMMANDS: dict[str, Handler] = {
     "lang": handle_lang,
     "soudan": handle_soudan,
     "incident": handle_incident,
+    "report": handle_report,
+    "link": handle_link,
+    "overview": handle_overview,
 }
 # Inside a flow these belong to the flow (/help explains the current question, /status its progress).
 FLOW_COMMANDS = {"back", "next", "skip", "pause", "cancel", "help", "status"}

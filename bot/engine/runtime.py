@@ -15,6 +15,7 @@ from bot.content.loader import Content
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.router import route
+from bot.policy import actor_for
 from bot.store import repo
 from bot.store.models import utcnow
 
@@ -63,7 +64,8 @@ class Runtime:
             person = await repo.get_or_create_person(
                 session, inbound.platform, inbound.user_id, inbound.display_name, inbound.language, now
             )
-            ctx = Ctx(session=session, person=person, content=self.content, now=now, tz=self.tz)
+            actor = await actor_for(session, person, f"{inbound.platform}:{inbound.user_id}")
+            ctx = Ctx(session=session, person=person, content=self.content, now=now, tz=self.tz, actor=actor)
             return await route(ctx, inbound)
 
     def _say_without_db(self, key: str, inbound: Inbound) -> str:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.conversations import resume_flow, start_flow
 from bot.engine.messages import Inbound, Outbound
+from bot.policy import Action
 from bot.store import repo
 
 
 async def handle_hearing(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
     company = await repo.company_by_id(ctx.session, ctx.person.company_id)
-    if company is None:
+    if company is None or not ctx.may(Action.ANSWER_HEARING):
         return [Outbound(ctx.say("hearing.not_registered"), kind="error")]
     flow = ctx.content.hearing_flow(company.course)
     if flow is None:

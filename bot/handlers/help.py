@@ -9,8 +9,9 @@ from bot.store import repo
 
 
 async def handle_help(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
-    registered = ctx.person.company_id is not None
-    return [Outbound(ctx.say("help.registered" if registered else "help.unregistered"))]
+    role = ctx.person.role
+    key = {"secretariat": "help.secretariat", "expert": "help.expert", "member": "help.registered", "lead": "help.registered"}
+    return [Outbound(ctx.say(key.get(role or "", "help.unregistered")))]
 
 
 async def handle_status(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:

@@ -33,6 +33,7 @@ from bot.incidents.render import (
     summary_lines,
 )
 from bot.incidents.severity import rank
+from bot.policy import Action, Resource
 from bot.store import repo
 from bot.store.models import Conversation, Incident, IncidentEvent
 from bot.store.outbox import enqueue
@@ -52,7 +53,7 @@ async def start_report(ctx: Ctx, *, category: str | None = None, what: str | Non
     config, flow = _config(ctx), ctx.content.response.incident_flow
     if config is None or flow is None:
         return [Outbound(ctx.say("incident.unavailable"), kind="error")]
-    if ctx.person.company_id is None:
+    if not ctx.may(Action.FILE_INCIDENT):
         return [Outbound(ctx.say("incident.not_registered"), kind="error")]
     prefill = []
     if category:
@@ -183,7 +184,13 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
         return await _list(ctx)
     if len(words) < 2:
         return [Outbound(ctx.say("incident.usage"), kind="error")]
-    incident = await _visible(ctx, words[1])
+    # Moving needs more than reading: someone who can see the incident is told why they cannot
+    # move it (below), everyone else just does not find it.
+    actions = {"show": Action.READ_INCIDENT, "note": Action.UPDATE_INCIDENT, "done": Action.UPDATE_INCIDENT,
+               "undo": Action.UPDATE_INCIDENT, "move": Action.READ_INCIDENT}
+    if sub not in actions:
+        return [Outbound(ctx.say("incident.usage"), kind="error")]
+    incident = await _allowed(ctx, await service.by_number(ctx.session, clean_text(words[1])), actions[sub], words[1])
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=clean_text(words[1])[:32]), kind="error")]
     rest = words[2] if len(words) > 2 else ""
@@ -191,22 +198,24 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
         return await _show(ctx, incident)
     if sub == "note":
         return await _note(ctx, incident, rest)
-    if sub in ("done", "undo"):
-        return await _tick(ctx, incident, rest, done=sub == "done")
     if sub == "move":
         return await _move(ctx, incident, rest)
-    return [Outbound(ctx.say("incident.usage"), kind="error")]
+    return await _tick(ctx, incident, rest, done=sub == "done")
 
 
-async def _visible(ctx: Ctx, number: str) -> Incident | None:
-    """The company's own incidents; the secretariat sees all. Anything else is "not found", which
-    does not even tell whether the number exists."""
-    incident = await service.by_number(ctx.session, clean_text(number))
-    if incident is None:
-        return None
-    if ctx.person.role == "secretariat" or (ctx.person.company_id is not None and incident.company_id == ctx.person.company_id):
-        return incident
-    return None
+def _may_move(ctx: Ctx, incident: Incident) -> bool:
+    return ctx.may(Action.MOVE_INCIDENT, Resource(incident.company_id, incident.reporter_id, incident.number))
+
+
+async def _allowed(ctx: Ctx, incident: Incident | None, action: Action, asked: str) -> Incident | None:
+    """The incident if bot.policy allows the action on it. A refusal and a missing number get the
+    same answer, so nobody learns whether another company's incident exists."""
+    resource = Resource(
+        company_id=incident.company_id if incident else None,
+        owner_id=incident.reporter_id if incident else None,
+        name=incident.number if incident else clean_text(asked)[:32],
+    )
+    return incident if ctx.may(action, resource) and incident is not None else None
 
 
 async def _view(ctx: Ctx, incident: Incident) -> IncidentView:
@@ -316,7 +325,7 @@ async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
     if status is None:
         labels = " / ".join(s.label.get(ctx.lang) for s in config.statuses[1:])
         return [Outbound(ctx.say("incident.bad_status", statuses=labels), kind="reprompt")]
-    if not _may_change(ctx, incident):
+    if not _may_move(ctx, incident):
         return [Outbound(ctx.say("incident.not_allowed"), kind="error")]
     if status.id == incident.status:
         return [Outbound(ctx.say("incident.status_same", status=status.label.get(ctx.lang)))]
@@ -325,26 +334,19 @@ async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
     return [Outbound(ctx.say("incident.status_changed", number=incident.number, status=status.label.get(ctx.lang)))]
 
 
-def _may_change(ctx: Ctx, incident: Incident) -> bool:
-    """The reporter, the company's lead, and the secretariat move an incident along."""
-    return (
-        ctx.person.id == incident.reporter_id
-        or ctx.person.role == "secretariat"
-        or (ctx.person.role == "lead" and ctx.person.company_id == incident.company_id)
-    )
-
-
 async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Outbound]:
     """A button under /incident show: tick a step or move the status."""
-    incident = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
-    if incident is None or await _visible(ctx, incident.number) is None:
-        return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
+    found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
     action, _, value = (inbound.choice or "").partition(":")
+    if action not in ("tick", "status"):
+        return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
+    needed = Action.UPDATE_INCIDENT if action == "tick" else Action.READ_INCIDENT
+    incident = await _allowed(ctx, found, needed, incident_id)
+    if incident is None:
+        return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
     if action == "tick":
         return await _tick(ctx, incident, value, done=True)
-    if action == "status":
-        return await _move(ctx, incident, value)
-    return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
+    return await _move(ctx, incident, value)
 
 
 register_runner(INCIDENT_FLOW, run_incident)

@@ -15,7 +15,7 @@ from bot.content.loader import Content
 from bot.engine.flow import MORE, Answer, CompiledFlow, Group
 from bot.engine.render import Speaker, format_value
 from bot.store import repo
-from bot.store.models import Conversation, Person, utcnow
+from bot.store.models import Company, Conversation, Person, utcnow
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -50,7 +50,7 @@ def _jst(moment: datetime | None) -> str:
     return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-async def _pick_conversation(session: AsyncSession, company_id: int, flow_ids: list[str]) -> Conversation | None:
+async def company_hearing(session: AsyncSession, company_id: int, flow_ids: list[str]) -> Conversation | None:
     """The company's hearing: the latest completed one, else the latest worked on."""
     conversations = list(
         await session.scalars(
@@ -64,12 +64,18 @@ async def _pick_conversation(session: AsyncSession, company_id: int, flow_ids: l
     return (completed or conversations or [None])[0]
 
 
-async def build_report(session: AsyncSession, content: Content, company_name: str, lang: str) -> HearingReport | None:
-    company = await repo.company_by_name(session, company_name)
-    if company is None:
-        return None
+async def company_report(session: AsyncSession, content: Content, company: Company, lang: str) -> HearingReport | None:
+    """The company's hearing report: its latest completed hearing, else the latest worked on."""
+    conversation = await company_hearing(session, company.id, list(content.flows))
+    return await build_report(session, content, company, lang, conversation)
+
+
+async def build_report(
+    session: AsyncSession, content: Content, company: Company, lang: str, conversation: Conversation | None
+) -> HearingReport | None:
+    """The report of one hearing conversation (see `company_hearing` for the company's own); with
+    no conversation, every question of the company's course, unanswered."""
     sp = Speaker(lang, content.book, content.words, utcnow().astimezone(TOKYO).date())
-    conversation = await _pick_conversation(session, company.id, list(content.flows))
     flow: CompiledFlow | None
     answers: dict[str, Answer] = {}
     answered_at: dict[str, datetime] = {}
@@ -250,3 +256,18 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
     for item in report.tables:
         table(book.create_sheet(sheet_title(item.title)), item.columns, item.rows)
     book.save(path)
+
+
+# --- chat
+
+
+def to_chat(report: HearingReport) -> list[str]:
+    """The report as chat messages: the summary, then one message per section (a phone screen)."""
+    messages = ["\n".join([f"■ {report.labels['title']}", *(f"{k}: {v}" for k, v in report.summary[:-2])])]
+    for title, rows in report.sections:
+        lines = [f"■ {title}"]
+        for row in rows:
+            mark = "❗" if row.state == "unanswered" else ""
+            lines.append(f"{row.number}. {row.question}\n　→ {mark}{row.answer}")
+        messages.append("\n".join(lines))
+    return messages

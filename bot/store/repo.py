@@ -16,6 +16,7 @@ from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.step import Recorded
 from bot.store.models import (
     AnswerRow,
+    ExpertAssignment,
     Identity,
     Company,
     Conversation,
@@ -154,10 +155,18 @@ async def redeem_invitation(session: AsyncSession, person: Person, code: str, no
     if invitation is None:
         return JoinResult("unknown")
     company = await session.get(Company, invitation.company_id)
-    if person.company_id == invitation.company_id:
+    expert = invitation.role == "expert"
+    if expert:
+        # An expert may advise several companies: each expert code adds an assignment.
+        if person.role not in (None, "expert"):
+            return JoinResult("other_company", await company_by_id(session, person.company_id), person.role)
+        assigned = await session.get(ExpertAssignment, (person.id, invitation.company_id))
+        if assigned is not None:
+            return JoinResult("already", company, "expert")
+    elif person.company_id == invitation.company_id:
         return JoinResult("already", company, person.role)
-    if person.company_id is not None:
-        return JoinResult("other_company", await session.get(Company, person.company_id), person.role)
+    elif person.company_id is not None or person.role is not None:
+        return JoinResult("other_company", await company_by_id(session, person.company_id), person.role)
     if invitation.expires_at is not None and invitation.expires_at <= now:
         return JoinResult("expired")
     if invitation.uses_left is not None:
@@ -169,8 +178,12 @@ async def redeem_invitation(session: AsyncSession, person: Person, code: str, no
         )
         if not result.rowcount:
             return JoinResult("used_up")
-    person.company_id = invitation.company_id
-    person.role = invitation.role
+    if expert:
+        person.role = "expert"
+        session.add(ExpertAssignment(person_id=person.id, company_id=invitation.company_id, created_at=now))
+    else:
+        person.company_id = invitation.company_id
+        person.role = invitation.role
     return JoinResult("joined", company, invitation.role)
 
 

@@ -1,0 +1,166 @@
+"""Who may see and do what: the one place for access decisions.
+
+Every participant signs a participation agreement that binds them to confidentiality: a company's
+hearing answers, incidents and visits are open to its own people, its assigned experts and the
+secretariat, and to nobody else. Only the secretariat speaks to everyone. People who are not
+registered get the public triage and contacts, and how to join.
+
+`decide` is pure (tested as a matrix); `authorize` also writes the audit log, for refusals and for
+reads and exports of a company's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.store.models import AuditEntry, ExpertAssignment, Person
+
+
+class Role(str, Enum):
+    MEMBER = "member"
+    LEAD = "lead"
+    EXPERT = "expert"
+    SECRETARIAT = "secretariat"
+
+
+class Action(str, Enum):
+    # public
+    TRIAGE = "triage"
+    # a company's data
+    ANSWER_HEARING = "answer_hearing"
+    READ_OWN_ANSWERS = "read_own_answers"
+    READ_HEARING = "read_hearing"  # the company's whole hearing report
+    EXPORT_HEARING = "export_hearing"
+    FILE_INCIDENT = "file_incident"
+    READ_INCIDENT = "read_incident"
+    UPDATE_INCIDENT = "update_incident"  # notes, checklist ticks, files
+    MOVE_INCIDENT = "move_incident"  # status changes
+    EXPORT_INCIDENT = "export_incident"
+    READ_VISITS = "read_visits"
+    # the secretariat's work
+    MANAGE_COMPANIES = "manage_companies"
+    INVITE = "invite"
+    CHANGE_ROLE = "change_role"
+    MANAGE_VISITS = "manage_visits"
+    MANAGE_EVENTS = "manage_events"
+    BROADCAST = "broadcast"
+    OVERVIEW = "overview"
+    READ_AUDIT = "read_audit"
+    PURGE_COMPANY = "purge_company"
+
+
+SECRETARIAT_ONLY = {
+    Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
+    Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY,
+}
+# Logged even when allowed: reading or exporting a company's data, and the secretariat's actions.
+# Inviting, changing a role and purging are logged by their commands, with what they did.
+AUDITED_WHEN_ALLOWED = {
+    Action.READ_HEARING, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
+    Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int | None
+    role: str | None
+    company_id: int | None
+    expert_companies: frozenset[int] = frozenset()
+    label: str = ""
+
+    @property
+    def registered(self) -> bool:
+        return self.role is not None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """What an action is on: a company's data, and who owns the item (a respondent, a reporter)."""
+
+    company_id: int | None = None
+    owner_id: int | None = None
+    name: str | None = None  # for the audit log: "INC-2026-0001", a company name
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str  # for the audit log and tests; never shown to the refused person
+
+
+def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Decision:
+    if action is Action.TRIAGE:
+        return Decision(True, "public")
+    if actor.role == Role.SECRETARIAT:
+        return Decision(True, "secretariat")
+    if action in SECRETARIAT_ONLY:
+        return Decision(False, "secretariat only")
+    company = resource.company_id
+    own = company is not None and actor.company_id == company
+    assigned = company is not None and company in actor.expert_companies
+    if actor.role == Role.EXPERT:
+        # Experts advise the companies they are assigned to: they read and follow, they do not
+        # answer the company's questionnaire or report its incidents.
+        if not assigned:
+            return Decision(False, "expert not assigned to this company")
+        if action in (Action.ANSWER_HEARING, Action.FILE_INCIDENT, Action.READ_OWN_ANSWERS):
+            return Decision(False, "experts do not answer for a company")
+        return Decision(True, "assigned expert")
+    if actor.role not in (Role.MEMBER, Role.LEAD):
+        return Decision(False, "not registered")
+    if action in (Action.ANSWER_HEARING, Action.FILE_INCIDENT, Action.READ_OWN_ANSWERS):
+        return Decision(actor.company_id is not None, "own company" if actor.company_id else "no company")
+    if not own:
+        return Decision(False, "another company")
+    if action in (Action.READ_HEARING, Action.EXPORT_HEARING):
+        if actor.role == Role.LEAD:
+            return Decision(True, "company lead")
+        return Decision(resource.owner_id == actor.person_id, "own answers only")
+    if action is Action.MOVE_INCIDENT:
+        allowed = actor.role == Role.LEAD or resource.owner_id == actor.person_id
+        return Decision(allowed, "reporter or lead" if allowed else "only the reporter or the lead")
+    return Decision(True, "own company")  # read/update incidents, export them, read visits
+
+
+async def actor_for(session: AsyncSession, person: Person | None, label: str) -> Actor:
+    if person is None:
+        return Actor(None, None, None, label=label)
+    companies: frozenset[int] = frozenset()
+    if person.role == Role.EXPERT:
+        companies = frozenset(
+            await session.scalars(select(ExpertAssignment.company_id).where(ExpertAssignment.person_id == person.id))
+        )
+    return Actor(person.id, person.role, person.company_id, companies, label)
+
+
+def audit(
+    session: AsyncSession, actor: Actor, action: str, now: datetime, *, allowed: bool,
+    company_id: int | None = None, target: str | None = None, detail: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            at=now, actor_id=actor.person_id, actor_label=actor.label[:200], action=action, allowed=allowed,
+            company_id=company_id, target=(target or "")[:200] or None, detail=detail,
+        )
+    )
+
+
+def authorize(
+    session: AsyncSession, actor: Actor, action: Action, resource: Resource, now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> bool:
+    """Decide and record: refusals always, reads and exports of company data when allowed."""
+    decision = decide(actor, action, resource)
+    if not decision.allowed or action in AUDITED_WHEN_ALLOWED:
+        audit(
+            session, actor, action.value, now, allowed=decision.allowed, company_id=resource.company_id,
+            target=resource.name, detail={"reason": decision.reason, **(detail or {})},
+        )
+    return decision.allowed

@@ -1,0 +1,94 @@
+"""bot/policy.decide as a matrix: every role × every action × own and other company.
+
+The expected table is written out by hand from the issue's rules, not computed: it is the spec."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.policy import Action, Actor, Resource, decide
+
+OWN, OTHER = 1, 2
+ME, COLLEAGUE = 10, 11
+
+ACTORS = {
+    "unregistered": Actor(ME, None, None),
+    "member": Actor(ME, "member", OWN),
+    "lead": Actor(ME, "lead", OWN),
+    "expert": Actor(ME, "expert", None, frozenset({OWN})),
+    "secretariat": Actor(ME, "secretariat", None),
+}
+
+# (action) -> {role: (own company, other company)}; items owned by a colleague, not the actor.
+COMPANY_DATA = {
+    Action.READ_HEARING: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
+    Action.EXPORT_HEARING: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
+    Action.READ_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    Action.UPDATE_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    Action.MOVE_INCIDENT: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
+    Action.EXPORT_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    Action.READ_VISITS: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+}
+SECRETARIAT_ONLY = [
+    Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
+    Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY,
+]
+# Acting for one's own company, with no other company's data involved.
+OWN_WORK = {
+    Action.ANSWER_HEARING: {"member": True, "lead": True, "expert": False},
+    Action.FILE_INCIDENT: {"member": True, "lead": True, "expert": False},
+    Action.READ_OWN_ANSWERS: {"member": True, "lead": True, "expert": False},
+}
+
+
+def cases() -> list[tuple[str, Action, str, bool]]:
+    out = []
+    for action, table in COMPANY_DATA.items():
+        for role in ACTORS:
+            for where, company in (("own", OWN), ("other", OTHER)):
+                if role == "secretariat":
+                    expected = True
+                elif role == "unregistered":
+                    expected = False
+                else:
+                    expected = table[role][0 if company == OWN else 1]
+                out.append((role, action, where, expected))
+    for action in SECRETARIAT_ONLY:
+        for role in ACTORS:
+            for where in ("own", "other"):
+                out.append((role, action, where, role == "secretariat"))
+    for action, table in OWN_WORK.items():
+        for role in ACTORS:
+            expected = role == "secretariat" or table.get(role, False)
+            out.append((role, action, "own", expected))
+    for role in ACTORS:
+        out.append((role, Action.TRIAGE, "own", True))
+    return out
+
+
+def test_every_action_is_in_the_matrix() -> None:
+    covered = set(COMPANY_DATA) | set(SECRETARIAT_ONLY) | set(OWN_WORK) | {Action.TRIAGE}
+    assert covered == set(Action)
+
+
+@pytest.mark.parametrize(("role", "action", "where", "expected"), cases())
+def test_matrix(role: str, action: Action, where: str, expected: bool) -> None:
+    company = OWN if where == "own" else OTHER
+    resource = Resource(company_id=company, owner_id=COLLEAGUE) if action in COMPANY_DATA else Resource()
+    decision = decide(ACTORS[role], action, resource)
+    assert decision.allowed is expected, decision.reason
+
+
+def test_members_see_their_own_answers_and_reports_they_filed() -> None:
+    member = ACTORS["member"]
+    assert decide(member, Action.READ_HEARING, Resource(OWN, owner_id=ME)).allowed
+    assert not decide(member, Action.READ_HEARING, Resource(OWN, owner_id=COLLEAGUE)).allowed
+    assert decide(member, Action.MOVE_INCIDENT, Resource(OWN, owner_id=ME)).allowed
+    assert not decide(member, Action.READ_HEARING, Resource(OTHER, owner_id=ME)).allowed
+
+
+def test_a_missing_company_is_refused_like_another_companys() -> None:
+    """Unknown resources (company None) never reveal anything to non-secretariat people."""
+    for role in ("member", "lead", "expert"):
+        for action in COMPANY_DATA:
+            assert not decide(ACTORS[role], action, Resource(company_id=None)).allowed
