@@ -21,3 +21,15 @@ async def test_models_and_migrations_agree(database_url: str) -> None:
         differences = await connection.run_sync(diff)
     await engine.dispose()
     assert differences == []
+
+
+def test_the_fast_head_lookup_agrees_with_alembic() -> None:
+    """Start-up reads the head revision from the files without Alembic; it must be Alembic's head."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.store.db import MIGRATIONS, head_revision
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()

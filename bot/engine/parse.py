@@ -43,6 +43,12 @@ def clean_text(raw: str) -> str:
     return text.strip()
 
 
+def verbatim(raw: str) -> str:
+    """What was typed, kept as typed for the record: only NUL (which PostgreSQL text cannot hold)
+    and surrounding whitespace go."""
+    return raw.replace("\x00", "").strip()
+
+
 def word_key(text: str) -> str:
     """The form used to compare a typed word with the lexicon: lower case, one space, no end punctuation."""
     key = " ".join(clean_text(text).lower().split())

@@ -25,6 +25,7 @@ from bot.engine.parse import (
     parse_scale,
     parse_text,
     parse_yes_no,
+    verbatim,
     word_key,
 )
 from bot.engine.render import (
@@ -110,7 +111,7 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
     if command == "skip":
         if not current.question.optional:
             return StepResult(state, [Outbound(sp.say("reprompt.required"), kind="reprompt")])
-        recorded = Recorded(current.key, inp.text, None, skipped=True)
+        recorded = Recorded(current.key, verbatim(inp.text), None, skipped=True)
         return _record_and_advance(flow, state, current, recorded, sp, [])
     if command == "pause":
         return StepResult(replace(state, status="paused"), [Outbound(sp.say("flow.paused"))])
@@ -150,33 +151,35 @@ def _parse(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
     text = clean_text(inp.text)
     if not text:
         raise Reprompt("reprompt.empty")
+    return _parse_typed(question, text, sp), verbatim(inp.text)
+
+
+def _parse_typed(question: Question, text: str, sp: Speaker) -> Any:
+    """The normalised value of a typed answer (the raw text is kept as typed, beside it)."""
     kind = question.type
     if kind == "text":
-        return parse_text(text, max_length=question.max_length or DEFAULT_TEXT_MAX), text
+        return parse_text(text, max_length=question.max_length or DEFAULT_TEXT_MAX)
     if len(text) > 200:  # no short answer is this long; do not spend time parsing it
         raise Reprompt("reprompt.too_long", max=200, length=len(text))
     if kind == "choice":
-        return parse_choice(text, question.options or []), text
+        return parse_choice(text, question.options or [])
     if kind == "multi_choice":
-        return parse_multi_choice(text, question.options or [], sp.words), text
+        return parse_multi_choice(text, question.options or [], sp.words)
     if kind == "yes_no":
-        return parse_yes_no(text, sp.words), text
+        return parse_yes_no(text, sp.words)
     if kind == "scale":
-        return parse_scale(text, sp.words), text
+        return parse_scale(text, sp.words)
     if kind == "number":
         units = [question.unit.ja, question.unit.en] if question.unit else []
-        value = parse_number(
+        return parse_number(
             text, sp.words, minimum=question.min, maximum=question.max,
             integer=question.integer, unit_words=units,
         )
-        return value, text
     if kind == "duration":
-        return parse_duration(text, sp.words), text
+        return parse_duration(text, sp.words)
     if kind == "date":
-        day = parse_date(
-            text, sp.words, today=sp.today, not_future=question.not_future, not_past=question.not_past
-        )
-        return day.isoformat(), text
+        day = parse_date(text, sp.words, today=sp.today, not_future=question.not_future, not_past=question.not_past)
+        return day.isoformat()
     raise Reprompt("reprompt.empty")  # info items are never current
 
 
