@@ -147,3 +147,27 @@ async def test_hearing_needs_registration(convo: Convo) -> None:
     await convo.send("/hearing")
     assert "登録してください" in convo.text
     assert convo.question is None
+
+
+async def test_unknown_commands_and_empty_lines_get_a_clear_answer(convo: Convo) -> None:
+    await convo.send("/frobnicate")
+    assert "/frobnicate" in convo.text and "/help" in convo.text and convo.replies[0].kind == "error"
+    await register(convo)
+    await convo.send("/hearing")
+    await convo.send("/frobnicate")  # inside a flow too, and the flow stays where it was
+    assert "/frobnicate" in convo.text
+    await convo.send("")
+    assert convo.replies[0].kind == "reprompt"
+    await convo.send("50")
+    convo.expect("sites")
+
+
+async def test_out_of_range_and_huge_inputs_are_refused_with_the_expected_range(convo: Convo) -> None:
+    await register(convo)
+    await convo.send("/hearing")
+    await convo.send("0")
+    assert "1〜10000" in convo.text and convo.replies[0].kind == "reprompt"
+    await convo.send("５" * 25_000)  # beyond any message: refused before parsing
+    assert "20000" in convo.text
+    await convo.send("５０")
+    convo.expect("sites")
