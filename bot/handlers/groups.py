@@ -1,8 +1,9 @@
 """Group chats: commands only, never a flow, never one member's answers.
 
 A company's lead links a group with /link, or with /start in the group (what Telegram's "add to
-group" deep link sends), so that the company's incident notices can go there (`chats`, purpose
-"incidents"). Everything else gets "please do this in a private chat".
+group" link t.me/<bot>?startgroup=link sends, as "/start link"), so that the company's incident
+notices go there too (`chats`, purpose "incidents", which the escalation reads). Everything else
+gets "please do this in a private chat".
 """
 
 from __future__ import annotations
@@ -11,10 +12,12 @@ from sqlalchemy import select
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
+from bot.incidents.notify import INCIDENT_CHAT as PURPOSE
 from bot.store import repo
 from bot.store.models import Chat, Company
 
-PURPOSE = "incidents"
+# Telegram's t.me/<bot>?startgroup=link adds the bot to a group and sends "/start link" there.
+START_GROUP_PAYLOAD = "link"
 
 
 async def handle_group(ctx: Ctx, inbound: Inbound, command: tuple[str, str] | None) -> list[Outbound]:
@@ -22,8 +25,10 @@ async def handle_group(ctx: Ctx, inbound: Inbound, command: tuple[str, str] | No
         return [_private_only(ctx)]
     name, args = command
     if name in ("link", "start"):
-        # "/start CODE" in a group would redeem an invitation code in front of everybody.
-        return [_private_only(ctx)] if args else await _link(ctx, inbound.platform, inbound.chat_id)
+        if args and not (name == "start" and args.lower() == START_GROUP_PAYLOAD):
+            # A code ("/start CODE", "/link CODE" joining accounts) in a group is shown to everybody.
+            return [_private_only(ctx)]
+        return await _link(ctx, inbound.platform, inbound.chat_id)
     if name == "unlink":
         return await _unlink(ctx, inbound.platform, inbound.chat_id)
     if name == "status":

@@ -1,0 +1,127 @@
+"""`helpdesk serve telegram`: long polling, or a webhook with a secret token; stops on SIGTERM/SIGINT.
+
+The CLI already runs an event loop (asyncio.run), so the Application is driven with its lower-level
+calls (initialize/start, updater.start_polling or start_webhook, then stop) rather than run_polling,
+which would want a loop of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+import sys
+from contextlib import contextmanager
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application
+
+from bot.app import App
+from bot.config import SettingsError
+from bot.platforms.telegram.application import ALLOWED_UPDATES, build_application
+from bot.platforms.telegram.commands import register_commands
+from bot.platforms.telegram.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+# Telegram's rule for the X-Telegram-Bot-Api-Secret-Token header.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+STARTUP_RETRIES = 3  # deleteWebhook/setWebhook at start: a passing 5xx should not stop the bot
+# The webhook must be reachable by the reverse proxy in front of it (Telegram wants HTTPS on 443,
+# 80, 88 or 8443); the secret token, checked on every request, keeps everyone else out.
+WEBHOOK_LISTEN = "0.0.0.0"
+STOP_WAIT = 5.0  # seconds
+
+
+async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -> None:
+    settings = app.settings
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
+    configure_logging(settings.log_level, [token, secret])
+    if not token:
+        raise SettingsError("TELEGRAM_BOT_TOKEN is not set (the token BotFather gave you)")
+    if webhook_url is not None:
+        _check_webhook(webhook_url, secret)
+    application = build_application(app, token)
+    try:
+        with _stop_signals() as stop:
+            async with application:  # initialize: getMe checks the token
+                await register_commands(application.bot, app.content.book)
+                await application.start()
+                try:
+                    await _start_updates(application, webhook_url, port, secret)
+                    mode = f"webhook on port {port}" if webhook_url else "long polling"
+                    print(f"telegram: @{application.bot.username} is running ({mode}); stop with Ctrl-C", file=sys.stderr)
+                    await stop.wait()
+                finally:
+                    await _stop_updates(application)
+                    await application.stop()
+    except InvalidToken:
+        raise SettingsError("the Telegram Bot API refused TELEGRAM_BOT_TOKEN") from None
+    except BadRequest as exc:  # e.g. setWebhook: "bad webhook: HTTPS url must be provided"
+        raise SettingsError(f"the Telegram Bot API refused the set-up: {exc.message}") from None
+    except NetworkError as exc:
+        raise SettingsError(f"cannot reach the Telegram Bot API (HELPDESK_TELEGRAM_API_URL): {exc.message}") from None
+
+
+async def _start_updates(
+    application: Application, webhook_url: str | None, port: int, secret: str  # type: ignore[type-arg]
+) -> None:
+    updater = application.updater
+    assert updater is not None  # the builder makes one unless told not to
+    if webhook_url is None:
+        await updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, bootstrap_retries=STARTUP_RETRIES, error_callback=_polling_failed
+        )
+        return
+    await updater.start_webhook(
+        listen=WEBHOOK_LISTEN, port=port, url_path=urlsplit(webhook_url).path.strip("/"),
+        webhook_url=webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
+        bootstrap_retries=STARTUP_RETRIES,
+    )
+
+
+async def _stop_updates(application: Application) -> None:  # type: ignore[type-arg]
+    """After a run of Bot API errors the library's polling loop sleeps up to 30 s before it notices
+    the stop; a stop should not take that long (docker stop kills after 10 s). Updates fetched but
+    not yet confirmed then come again at the next start, and are handled once."""
+    updater = application.updater
+    if updater is None or not updater.running:
+        return
+    try:
+        await asyncio.wait_for(updater.stop(), STOP_WAIT)
+    except asyncio.TimeoutError:
+        log.warning("stopped without confirming the last updates to Telegram")
+
+
+def _polling_failed(error: TelegramError) -> None:
+    # The library retries with a growing pause (up to 30 s); this only says so, once per failure.
+    log.warning("getUpdates failed (%s: %s); polling continues", type(error).__name__, error.message)
+
+
+def _check_webhook(webhook_url: str, secret: str) -> None:
+    if not secret:
+        raise SettingsError(
+            "--webhook-url needs HELPDESK_TELEGRAM_WEBHOOK_SECRET: without it anybody could post updates"
+        )
+    if not _SECRET.fullmatch(secret):
+        raise SettingsError("HELPDESK_TELEGRAM_WEBHOOK_SECRET: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if urlsplit(webhook_url).scheme not in ("http", "https"):
+        raise SettingsError(f"--webhook-url is not an http(s) URL: {webhook_url!r}")
+
+
+@contextmanager
+def _stop_signals() -> Iterator[asyncio.Event]:
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        yield stop
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
