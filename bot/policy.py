@@ -41,6 +41,7 @@ class Action(str, Enum):
     READ_INCIDENT = "read_incident"
     UPDATE_INCIDENT = "update_incident"  # notes, checklist ticks, files
     MOVE_INCIDENT = "move_incident"  # status changes
+    LINK_GROUP = "link_group"  # where the company's incident notices go
     EXPORT_INCIDENT = "export_incident"
     READ_VISITS = "read_visits"
     # the secretariat's work
@@ -63,7 +64,7 @@ SECRETARIAT_ONLY = {
 # Inviting, changing a role and purging are logged by their commands, with what they did.
 AUDITED_WHEN_ALLOWED = {
     Action.READ_HEARING, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
-    Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
+    Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
 }
 
 
@@ -110,8 +111,8 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
         # answer the company's questionnaire or report its incidents.
         if not assigned:
             return Decision(False, "expert not assigned to this company")
-        if action in (Action.ANSWER_HEARING, Action.FILE_INCIDENT, Action.READ_OWN_ANSWERS):
-            return Decision(False, "experts do not answer for a company")
+        if action in (Action.ANSWER_HEARING, Action.FILE_INCIDENT, Action.READ_OWN_ANSWERS, Action.LINK_GROUP):
+            return Decision(False, "experts do not answer or decide for a company")
         return Decision(True, "assigned expert")
     if actor.role not in (Role.MEMBER, Role.LEAD):
         return Decision(False, "not registered")
@@ -123,6 +124,8 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
         if actor.role == Role.LEAD:
             return Decision(True, "company lead")
         return Decision(resource.owner_id == actor.person_id, "own answers only")
+    if action is Action.LINK_GROUP:
+        return Decision(actor.role == Role.LEAD, "company lead" if actor.role == Role.LEAD else "lead only")
     if action is Action.MOVE_INCIDENT:
         allowed = actor.role == Role.LEAD or resource.owner_id == actor.person_id
         return Decision(allowed, "reporter or lead" if allowed else "only the reporter or the lead")

@@ -28,6 +28,7 @@ COMPANY_DATA = {
     Action.MOVE_INCIDENT: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
     Action.EXPORT_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
     Action.READ_VISITS: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    Action.LINK_GROUP: {"member": (False, False), "lead": (True, False), "expert": (False, False)},
 }
 SECRETARIAT_ONLY = [
     Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,

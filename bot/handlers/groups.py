@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.incidents.notify import INCIDENT_CHAT as PURPOSE
+from bot.policy import Action, Resource
 from bot.store import repo
 from bot.store.models import Chat, Company
 
@@ -42,9 +43,9 @@ def _private_only(ctx: Ctx) -> Outbound:
     return Outbound(ctx.say("group.private_only"))
 
 
-def may_link(ctx: Ctx) -> bool:
-    """Only a company's lead decides where its incident notices go."""
-    return ctx.person.company_id is not None and ctx.person.role == "lead"
+def may_link(ctx: Ctx, company_id: int | None) -> bool:
+    """Only a company's lead decides where its incident notices go (bot/policy decides, and logs)."""
+    return ctx.may(Action.LINK_GROUP, Resource(company_id=company_id, name="group chat"))
 
 
 async def _linked(ctx: Ctx, platform: str, chat_id: str) -> Chat | None:
@@ -56,7 +57,7 @@ async def _linked(ctx: Ctx, platform: str, chat_id: str) -> Chat | None:
 async def _link(ctx: Ctx, platform: str, chat_id: str) -> list[Outbound]:
     if ctx.person.company_id is None:
         return [Outbound(ctx.say("group.not_registered"), kind="error")]
-    if not may_link(ctx):
+    if not may_link(ctx, ctx.person.company_id):
         return [Outbound(ctx.say("group.lead_only"), kind="error")]
     company = await repo.company_by_id(ctx.session, ctx.person.company_id)
     assert company is not None
@@ -76,7 +77,7 @@ async def _unlink(ctx: Ctx, platform: str, chat_id: str) -> list[Outbound]:
     existing = await _linked(ctx, platform, chat_id)
     if existing is None:
         return [Outbound(ctx.say("group.not_linked"))]
-    if not may_link(ctx) or existing.company_id != ctx.person.company_id:
+    if not may_link(ctx, existing.company_id):
         return [Outbound(ctx.say("group.lead_only"), kind="error")]
     await ctx.session.delete(existing)
     return [Outbound(ctx.say("group.unlinked"))]
