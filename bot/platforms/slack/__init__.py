@@ -1,0 +1,16 @@
+"""The Slack platform on slack-bolt (AsyncApp): `serve` for `helpdesk serve slack`, and `SlackSender`
+for the delivery worker.
+
+Modules: server (start-up, HTTP or Socket Mode), listeners (ack first, then hand over), background
+(the work after the ack), dialogue (one turn: engine, then Slack), inbound (payloads -> Inbound),
+blocks (Outbound -> Block Kit), home (the App Home tab), incident (where the incident modal goes),
+commands (`/helpdesk <sub>` <-> engine commands), mrkdwn (escaping), limits (Block Kit lengths),
+sender (Web API calls and their failures).
+"""
+
+from __future__ import annotations
+
+from bot.platforms.slack.sender import SlackSender
+from bot.platforms.slack.server import serve
+
+__all__ = ["SlackSender", "serve"]
