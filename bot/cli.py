@@ -157,9 +157,14 @@ def _register() -> None:
     # Command groups live in modules named for their job; they are registered here.
     from bot.cli_export import export_app
     from bot.cli_people import register as register_people
+    from bot.cli_programme import event_app, notice_app, scheduler_app, visit_app
 
     app.add_typer(export_app, name="export")
     register_people(app)
+    app.add_typer(visit_app, name="visit")
+    app.add_typer(event_app, name="event")
+    app.add_typer(notice_app, name="notice")
+    app.add_typer(scheduler_app, name="scheduler")
 
 
 _register()

@@ -17,6 +17,12 @@ Lang = Literal["ja", "en"]
 LANGS: tuple[Lang, ...] = ("ja", "en")
 
 
+def refuse_duplicates(what: str, values: list[str]) -> None:
+    dupes = sorted({v for v in values if values.count(v) > 1})
+    if dupes:
+        raise ValueError(f"duplicate {what}: {', '.join(dupes)}")
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -93,10 +99,7 @@ class Question(Strict):
         if not needs_options and self.options:
             raise ValueError(f"a {self.type} question takes no options")
         if self.options:
-            values = [o.value for o in self.options]
-            dupes = sorted({v for v in values if values.count(v) > 1})
-            if dupes:
-                raise ValueError(f"duplicate option values: {', '.join(dupes)}")
+            refuse_duplicates("option values", [o.value for o in self.options])
         if self.max_length is not None and self.type != "text":
             raise ValueError("max_length applies to text questions only")
         if (self.min is not None or self.max is not None or self.unit) and self.type != "number":
@@ -323,10 +326,7 @@ class TriageNode(Strict):
         if self.options is not None and self.text is None:
             raise ValueError("a question node needs text")
         if self.options:
-            values = [o.value for o in self.options]
-            dupes = sorted({v for v in values if values.count(v) > 1})
-            if dupes:
-                raise ValueError(f"duplicate option values: {', '.join(dupes)}")
+            refuse_duplicates("option values", [o.value for o in self.options])
         return self
 
 
@@ -360,10 +360,7 @@ class Playbook(Strict):
     @field_validator("steps")
     @classmethod
     def _unique_steps(cls, steps: list[PlaybookStep]) -> list[PlaybookStep]:
-        ids = [s.id for s in steps]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        if dupes:
-            raise ValueError(f"duplicate step ids: {', '.join(dupes)}")
+        refuse_duplicates("step ids", [s.id for s in steps])
         return steps
 
 
@@ -432,3 +429,126 @@ class DeskHours(Strict):
 
 class Programme(Strict):
     desk: DeskHours
+    # The calendar (issue 6); optional so a content set without a calendar still loads.
+    name: Text | None = None
+    name_source: str | None = None
+    courses: list[Course] = Field(default_factory=list)
+    visits: VisitPlan | None = None
+    reminders: Reminders = Field(default_factory=lambda: Reminders())
+    events: EventCatalogue | None = None
+
+
+# --- the programme calendar (content/programme.yaml: courses, visits, reminders, events; issue 6)
+
+HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+
+
+class Course(Strict):
+    code: Literal["csirt", "it-bcp"]  # as stored with each company and named in broadcasts
+    name: Text
+    aim: Text
+    source: str = Field(min_length=1)
+
+
+class VisitMode(Strict):
+    id: Literal["onsite", "online"]
+    label: Text
+    place: Text  # what `place` holds in this mode: an address, a meeting URL
+    source: str = Field(min_length=1)
+
+
+class PlannedVisit(Strict):
+    number: int = Field(ge=1, le=20)
+    title: Text
+    covers: Text
+    prepare: Text
+    source: str = Field(min_length=1)
+
+
+class CsvColumns(Strict):
+    """Header names `helpdesk visit import` accepts for each column."""
+
+    company: list[str] = Field(min_length=1)
+    no: list[str] = Field(min_length=1)
+    at: list[str] = Field(min_length=1)
+    mode: list[str] = Field(min_length=1)
+    place: list[str] = Field(min_length=1)
+    expert: list[str] = Field(min_length=1)
+
+
+class VisitPlan(Strict):
+    duration_minutes: int = Field(ge=15, le=24 * 60)
+    modes: list[VisitMode] = Field(min_length=1)
+    plan: list[PlannedVisit] = Field(min_length=1)
+    csv_columns: CsvColumns
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _numbered_from_one(self) -> VisitPlan:
+        numbers = [visit.number for visit in self.plan]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"plan visits must be numbered 1, 2, 3 … in order (found {numbers})")
+        refuse_duplicates("modes", [mode.id for mode in self.modes])
+        return self
+
+    def visit(self, number: int) -> PlannedVisit | None:
+        return next((v for v in self.plan if v.number == number), None)
+
+    def mode(self, mode_id: str) -> VisitMode | None:
+        return next((m for m in self.modes if m.id == mode_id), None)
+
+
+class Offset(Strict):
+    """A reminder time relative to a start: a day before it and a time of day (Asia/Tokyo), or a
+    number of minutes before it."""
+
+    id: Id
+    days_before: int | None = Field(default=None, ge=0, le=60)
+    at: HHMM | None = None
+    minutes_before: int | None = Field(default=None, ge=1, le=7 * 24 * 60)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> Offset:
+        by_day = self.days_before is not None and self.at is not None
+        by_minutes = self.minutes_before is not None
+        if by_day == by_minutes or (self.days_before is None) != (self.at is None):
+            raise ValueError("give either days_before and at, or minutes_before")
+        return self
+
+
+class HearingNudge(Strict):
+    visit: int = Field(ge=1)
+    days_before: int = Field(ge=0, le=60)
+    at: HHMM
+
+
+class Reminders(Strict):
+    visit: list[Offset] = Field(default_factory=list)
+    hearing_nudge: HearingNudge | None = None
+    event: list[Offset] = Field(default_factory=list)
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Reminders:
+        for name in ("visit", "event"):
+            ids = [offset.id for offset in getattr(self, name)]
+            refuse_duplicates(f"{name} reminder ids", ids)
+            if "nudge" in ids:
+                raise ValueError("'nudge' is the hearing nudge's id; choose another reminder id")
+        return self
+
+
+class EventKind(Strict):
+    id: Id
+    title: Text
+    about: Text | None = None
+    duration_minutes: int = Field(default=120, ge=15, le=24 * 60)
+    source: str = Field(min_length=1)
+
+
+class EventCatalogue(Strict):
+    kinds: list[EventKind] = Field(min_length=1)
+    source: str | None = None
+
+    def kind(self, kind_id: str) -> EventKind | None:
+        return next((k for k in self.kinds if k.id == kind_id), None)

@@ -44,6 +44,8 @@ def load_response(c: _Collector, directory: Path, contacts: ContactBook | None) 
     programme = c.model(directory / "programme.yaml", Programme)
     if programme and programme.desk.contact not in contact_ids:
         c.add(directory / "programme.yaml", "desk.contact", f"unknown contact {programme.desk.contact!r}")
+    if programme:
+        _check_calendar(c, directory / "programme.yaml", programme)
     if tree and incident:
         categories = set(incident.categories)
         for node in tree.tree.nodes:
@@ -190,3 +192,15 @@ def _check_condition(c, path, where, condition: Condition, questions, value_prob
         c.add(path, where, problem)
         return False
     return True
+
+
+def _check_calendar(c: _Collector, path: Path, programme: Programme) -> None:
+    """The calendar's cross-references: the hearing nudge names a planned visit, each course once."""
+    codes = [course.code for course in programme.courses]
+    if len(set(codes)) != len(codes):
+        c.add(path, "courses", f"a course is listed twice: {', '.join(codes)}")
+    nudge = programme.reminders.hearing_nudge
+    if nudge is not None and (programme.visits is None or programme.visits.visit(nudge.visit) is None):
+        c.add(path, "reminders.hearing_nudge.visit", f"visit {nudge.visit} is not in visits.plan")
+    if programme.reminders.event and programme.events is None:
+        c.add(path, "reminders.event", "event reminders are set but there are no events.kinds")

@@ -10,6 +10,7 @@ from bot.engine.conversations import run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
+from bot.handlers import events, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
@@ -36,6 +37,17 @@ COMMANDS: dict[str, Handler] = {
     "report": handle_report,
     "link": handle_link,
     "overview": handle_overview,
+    "visit": visits.handle_visit,
+    "visits": visits.handle_visits,
+    "event": events.handle_event,
+    "events": events.handle_events,
+    "notice": notices.handle_notice,
+}
+# Buttons under notices (reminders, event invitations, broadcast previews): "<prefix>:<id>".
+PRESSES: dict[str, Handler] = {
+    visits.REF_PREFIX: visits.handle_press,
+    events.REF_PREFIX: events.handle_press,
+    notices.REF_PREFIX: notices.handle_press,
 }
 # Inside a flow these belong to the flow (/help explains the current question, /status its progress).
 FLOW_COMMANDS = {"back", "next", "skip", "pause", "cancel", "help", "status"}
@@ -91,6 +103,8 @@ async def _press(ctx: Ctx, inbound: Inbound, active: object) -> list[Outbound]:
     prefix, _, rest = (inbound.reply_to or "").partition(":")
     if prefix == INCIDENT_REF:
         return await handle_press(ctx, inbound, rest)
+    if prefix in PRESSES:
+        return await PRESSES[prefix](ctx, inbound, rest)
     ref = split_ref(inbound.reply_to)
     conversation = active
     if ref is None or conversation is None or getattr(conversation, "id", None) != ref[0]:

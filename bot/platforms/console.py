@@ -7,14 +7,16 @@ interactively and with stdin from a pipe (it ends at end of input).
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from typing import TextIO
 
-from bot.engine.messages import Inbound, Outbound
+from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.runtime import Runtime
 from scheduler.delivery import deliver_due
 
 PLATFORM = "console"
+_PRESS = re.compile(r"^/press\s+(\d+)$")
 
 
 class ConsoleSender:
@@ -26,11 +28,32 @@ class ConsoleSender:
     def __init__(self, runtime: Runtime, stdout: TextIO) -> None:
         self.runtime = runtime
         self.stdout = stdout
+        self.buttons: Outbound | None = None  # the last message with buttons: /press N presses one
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
         header = self.runtime.content.book.say("console.notice", "ja")
-        self.stdout.write(f"{header}\n{render(message)}\n")
+        self.stdout.write(f"{header}\n{self.show(message)}\n")
         return None
+
+    def show(self, message: Outbound) -> str:
+        """The message as text; buttons that belong to no questionnaire (a reminder's, a preview's)
+        are remembered for /press, since typing a number answers the open questionnaire."""
+        text = render(message)
+        if message.options and message.question_ref and split_ref(message.question_ref) is None:
+            self.buttons = message
+            text += "\n" + self.runtime.content.book.say("console.press_hint", "ja")
+        return text
+
+    def press(self, user: str, line: str, language: str | None) -> Inbound | None:
+        """`/press N`: the Nth button of the last message with buttons, as a platform would send it."""
+        match = _PRESS.match(line.strip())
+        if match is None or self.buttons is None:
+            return None
+        number = int(match.group(1))
+        if not 1 <= number <= len(self.buttons.options):
+            return None
+        choice = self.buttons.options[number - 1].value
+        return Inbound(PLATFORM, user, choice=choice, reply_to=self.buttons.question_ref, display_name=user, language=language)
 
 
 def render(reply: Outbound) -> str:
@@ -41,7 +64,7 @@ def render(reply: Outbound) -> str:
 
 async def run_console(
     runtime: Runtime, user: str, *, language: str | None = None,
-    stdin: TextIO | None = None, stdout: TextIO | None = None,
+    stdin: TextIO | None = None, stdout: TextIO | None = None, background: bool | None = None,
 ) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -49,6 +72,24 @@ async def run_console(
     if language:
         await runtime.handle(Inbound(PLATFORM, user, text=f"/lang {language}", display_name=user))
     sender = ConsoleSender(runtime, stdout)
+    scheduler = None
+    if interactive if background is None else background:
+        # This process may also run the scheduler, so reminders get queued while you chat.
+        from scheduler.background import run_background
+
+        scheduler = asyncio.create_task(run_background(runtime))
+    try:
+        await _converse(runtime, user, language, stdin, stdout, interactive, sender)
+    finally:
+        if scheduler is not None:
+            scheduler.cancel()
+            await asyncio.gather(scheduler, return_exceptions=True)
+
+
+async def _converse(
+    runtime: Runtime, user: str, language: str | None, stdin: TextIO, stdout: TextIO, interactive: bool,
+    sender: ConsoleSender,
+) -> None:
     await deliver_due(runtime.sessions, sender, clock=runtime.clock, chat_id=user)
     while True:
         if interactive:
@@ -58,8 +99,10 @@ async def run_console(
         line = await asyncio.to_thread(stdin.readline)
         if not line:
             break
-        inbound = Inbound(PLATFORM, user, text=line.rstrip("\r\n"), display_name=user, language=language)
+        inbound = sender.press(user, line, language) or Inbound(
+            PLATFORM, user, text=line.rstrip("\r\n"), display_name=user, language=language
+        )
         for reply in await runtime.handle(inbound):
-            stdout.write(render(reply) + "\n")
+            stdout.write(sender.show(reply) + "\n")
         await deliver_due(runtime.sessions, sender, clock=runtime.clock, chat_id=user)
         stdout.flush()

@@ -310,3 +310,122 @@ class AuditEntry(Base):
     company_id: Mapped[int | None] = mapped_column(ForeignKey("companies.id", ondelete="SET NULL"))
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSONValue, nullable=True)
+
+
+# --- the programme calendar: visits, events, notices (issue 6; migration 0005)
+
+from sqlalchemy import Float, LargeBinary, Unicode  # noqa: E402 - kept with the classes that use them
+
+
+class Visit(Base):
+    """One of a company's six expert visits. `revision` grows with every move, so reminders of the
+    old date (notice refs "visit:<id>:r<revision>:<offset>") are told apart from the new ones;
+    `scheduled_at` is when the current date was set: reminders due before it are not sent."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        UniqueConstraint("company_id", "number", name="uq_visits_company_number"),
+        Index("ix_visits_starts_at", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # 1..6, the visit plan in content/programme.yaml
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    mode: Mapped[str] = mapped_column(String(16))  # onsite | online
+    place: Mapped[str | None] = mapped_column(String(500))  # the address, or the meeting URL
+    expert_name: Mapped[str | None] = mapped_column(String(200))
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | cancelled
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class VisitReply(Base):
+    """A person's answer to a visit reminder: ack (確認しました) or reschedule (日程変更を相談したい)."""
+
+    __tablename__ = "visit_replies"
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer)  # the visit's revision the answer was about
+    answer: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Event(Base):
+    """A community event (seminar, networking) with RSVPs, a capacity and an RSVP deadline."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_starts_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int | None] = mapped_column(Integer)  # None: no limit
+    rsvp_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    audience: Mapped[str] = mapped_column(String(200), default="all")
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # scheduled | cancelled
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Rsvp(Base):
+    __tablename__ = "rsvps"
+    __table_args__ = (Index("ix_rsvps_event_answer", "event_id", "answer"),)
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    answer: Mapped[str] = mapped_column(String(16))  # yes | no | waitlist
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticeDraft(Base):
+    """A broadcast typed in chat, shown as a preview until the secretariat confirms it; confirming
+    queues the notice with ref "draft:<id>", so a second press sends nothing twice."""
+
+    __tablename__ = "notice_drafts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    audience: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | sent | cancelled
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxClaim(Base):
+    """Which delivery worker holds an outbox row in "sending". A worker that died (its liveness
+    lock is gone) leaves claims behind; their rows are taken over at once instead of after the
+    lease."""
+
+    __tablename__ = "outbox_claims"
+    __table_args__ = (Index("ix_outbox_claims_worker_key", "worker_key"),)
+
+    outbox_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("outbox.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_key: Mapped[int] = mapped_column(Integer)
+    worker: Mapped[str] = mapped_column(String(200))  # host:pid, for people reading the table
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SchedulerJob(Base):
+    """APScheduler 3's SQLAlchemyJobStore table, declared here so the migrations create it and the
+    migration drift test knows it. The job store finds it and does not create its own."""
+
+    __tablename__ = "apscheduler_jobs"
+
+    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,108 @@
+"""/notice: the secretariat's broadcasts. A broadcast typed in chat is shown as a preview with the
+number of recipients, and queued only when confirmed (送信する); the draft's id makes a second press
+harmless.
+
+  /notice TARGET TEXT                 TARGET: all, course:csirt, course:it-bcp, company:NAME
+  /notice send --to TARGET --text …   the CLI's form
+  /notice status ID                   sent / pending / failed, and the failures with their reasons
+  /notice cancel ID                   what is not sent yet is not sent
+"""
+
+from __future__ import annotations
+
+from bot.engine.context import Ctx
+from bot.engine.messages import Choice, Inbound, Outbound
+from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from scheduler import notices as service
+from scheduler.audience import parse_audience
+from scheduler.errors import ProgrammeError
+from scheduler.render import DRAFT_REF
+
+REF_PREFIX = DRAFT_REF
+FAILURES_SHOWN = 10
+
+
+def _error(ctx: Ctx, key: str, **params: object) -> list[Outbound]:
+    return [Outbound(ctx.say(key, **params), kind="error")]
+
+
+async def handle_notice(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
+    if not may_manage(ctx, "broadcast"):
+        return _error(ctx, "programme.secretariat_only")
+    sub, _, rest = args.strip().partition(" ")
+    try:
+        if sub.lower() in ("status", "cancel") and rest.strip().isdecimal():
+            if sub.lower() == "status":
+                return [Outbound(status_text(ctx, await service.notice_status(ctx.session, int(rest))))]
+            cancelled = await service.cancel_notice(ctx.session, int(rest))
+            return [Outbound(ctx.say("programme.notice_cancel_done", id=int(rest), count=cancelled))]
+        if sub.lower() == "send":
+            positional, flags = command_args(rest, {"to", "text"})
+            if positional or "to" not in flags or "text" not in flags:
+                raise BadArgs(rest)
+            target, text = flags["to"], flags["text"]
+        else:
+            # The text keeps its line breaks: everything after the target, as typed.
+            target, _, text = args.strip().partition(" ")
+            target, text = target.strip(), text.strip()
+            if not target or not text:
+                raise BadArgs(args)
+        return await _preview(ctx, target, text)
+    except BadArgs:
+        return _error(ctx, "programme.notice_usage")
+    except ProgrammeError as exc:
+        return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
+
+
+async def _preview(ctx: Ctx, target: str, text: str) -> list[Outbound]:
+    audience = parse_audience(target)
+    draft, count = await service.create_draft(ctx.session, audience, text, now=ctx.now, created_by=ctx.person.id)
+    preview = "\n".join([
+        ctx.say("programme.notice_preview", count=count, audience=str(audience)),
+        ctx.say("programme.broadcast_header"),
+        draft.text,
+    ])
+    options = (Choice("send", ctx.say("programme.button_send")), Choice("cancel", ctx.say("programme.button_cancel")))
+    return [Outbound(preview, kind="question", options=options, question_ref=f"{DRAFT_REF}:{draft.id}")]
+
+
+async def handle_press(ctx: Ctx, inbound: Inbound, rest: str) -> list[Outbound]:
+    if not may_manage(ctx, "broadcast"):
+        return _error(ctx, "programme.secretariat_only")
+    draft = await service.lock_draft(ctx.session, int(rest)) if rest.isdecimal() else None
+    if draft is None or inbound.choice not in ("send", "cancel"):
+        return _error(ctx, "flow.stale_press")
+    if draft.status == "sent":
+        return [Outbound(ctx.say("programme.notice_already_sent", id=draft.notice_id))]
+    if draft.status == "cancelled":
+        return [Outbound(ctx.say("programme.notice_draft_cancelled"))]
+    if inbound.choice == "cancel":
+        draft.status = "cancelled"
+        return [Outbound(ctx.say("programme.notice_draft_cancelled"))]
+    try:
+        notice, count = await service.broadcast(
+            ctx.session, ctx.content, parse_audience(draft.audience), draft.text, now=ctx.now,
+            created_by=ctx.person.id, ref=f"draft:{draft.id}",
+        )
+    except ProgrammeError as exc:
+        return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
+    draft.status, draft.notice_id = "sent", notice.id
+    return [Outbound(ctx.say("programme.notice_queued", id=notice.id, count=count))]
+
+
+def status_text(ctx: Ctx, status: service.NoticeStatus) -> str:
+    counts = status.counts
+    lines = [ctx.say(
+        "programme.notice_status", id=status.notice.id, total=status.total, sent=counts["sent"],
+        pending=counts["pending"], failed=counts["failed"], cancelled=counts["cancelled"],
+    )]
+    for reason in ("dropped", "skipped"):
+        if status.notice.payload.get(reason):
+            lines.append(ctx.say("programme.notice_not_sent", reason=status.notice.payload[reason]))
+    if status.possible_duplicates:
+        lines.append(ctx.say("programme.notice_status_duplicates", count=status.possible_duplicates))
+    for who, error in status.failures[:FAILURES_SHOWN]:
+        lines.append(ctx.say("programme.notice_failure", recipient=who, error=error))
+    if len(status.failures) > FAILURES_SHOWN:
+        lines.append(ctx.say("programme.notice_more_failures", count=len(status.failures) - FAILURES_SHOWN))
+    return "\n".join(lines)

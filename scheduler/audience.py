@@ -1,0 +1,83 @@
+"""Who a notice goes to: `all`, `course:csirt`, `course:it-bcp`, `company:NAME` (participants, that
+is the companies' members and leads), and the people around one company or event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.engine.parse import clean_text
+from bot.store import repo
+from bot.store.models import Company, Person
+from bot.store.outbox import Recipient
+from scheduler.errors import ProgrammeError
+
+PARTICIPANT_ROLES = ("member", "lead")
+COURSES = ("csirt", "it-bcp")
+
+
+@dataclass(frozen=True)
+class Audience:
+    kind: str  # all | course | company
+    value: str = ""
+
+    def __str__(self) -> str:
+        return self.kind if self.kind == "all" else f"{self.kind}:{self.value}"
+
+
+def parse_audience(text: str) -> Audience:
+    cleaned = clean_text(text)
+    kind, _, value = cleaned.partition(":")
+    kind = kind.strip().lower()
+    value = value.strip()
+    if kind == "all" and not value:
+        return Audience("all")
+    if kind == "course" and value.lower() in COURSES:
+        return Audience("course", value.lower())
+    if kind == "company" and value:
+        return Audience("company", value)
+    raise ProgrammeError("programme.bad_audience", audience=cleaned[:60])
+
+
+def recipient_of(person: Person) -> Recipient:
+    # A person's first account is where the bot reaches them (linked accounts share the person).
+    return Recipient(person.platform, person.platform_user_id, person.language, person.id)
+
+
+async def participants(session: AsyncSession, audience: Audience) -> list[Person]:
+    query = (
+        select(Person)
+        .join(Company, Company.id == Person.company_id)
+        .where(Person.role.in_(PARTICIPANT_ROLES))
+        .order_by(Person.id)
+    )
+    if audience.kind == "course":
+        query = query.where(Company.course == audience.value)
+    elif audience.kind == "company":
+        company = await repo.company_by_name(session, audience.value)
+        if company is None:
+            raise ProgrammeError("programme.unknown_company", name=audience.value)
+        query = query.where(Company.id == company.id)
+    return list(await session.scalars(query))
+
+
+async def company_people(session: AsyncSession, company_id: int, extra: Iterable[int | None] = ()) -> list[Person]:
+    """A company's members and leads, and the extra people named (the visit's expert)."""
+    people = list(
+        await session.scalars(
+            select(Person).where(Person.company_id == company_id, Person.role.in_(PARTICIPANT_ROLES)).order_by(Person.id)
+        )
+    )
+    for person_id in extra:
+        if person_id is not None and all(p.id != person_id for p in people):
+            person = await session.get(Person, person_id)
+            if person is not None:
+                people.append(person)
+    return people
+
+
+async def secretariat(session: AsyncSession) -> list[Person]:
+    return list(await session.scalars(select(Person).where(Person.role == "secretariat").order_by(Person.id)))

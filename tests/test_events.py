@@ -1,0 +1,130 @@
+"""Community events: the invitation with RSVP buttons to its audience, the capacity and the waiting
+list, the RSVP deadline, the reminder to those who said yes, the attendee list, cancelling; in chat."""
+
+from __future__ import annotations
+
+from bot.engine.runtime import Runtime
+from bot.store.models import Event
+from scheduler.audience import Audience
+from scheduler.events import EventSpec, add_event, attendees, cancel_event, list_events
+from scheduler.reminders import sweep
+from tests.calendar_setup import company, jst, outbox, person
+from tests.conftest import Clock, Convo
+
+AT = "2026-12-10 15:00"
+
+
+async def people(runtime: Runtime) -> None:
+    await company(runtime, "A社", "csirt", lead="a1", members=("a2", "a3"))
+    await company(runtime, "B社", "it-bcp", lead="b1")
+    await person(runtime, "jimu", role="secretariat")
+
+
+async def add(runtime: Runtime, **spec: object) -> Event:
+    values = {"kind": "seminar", "at": jst(AT), "place": "都内会場", "capacity": 2, "rsvp_deadline": jst("2026-12-03 17:00"), **spec}
+    async with runtime.sessions.begin() as session:
+        event, _ = await add_event(session, runtime.content, runtime.tz, EventSpec(**values), now=runtime.clock())  # type: ignore[arg-type]
+        return event
+
+
+async def rsvp(runtime: Runtime, user: str, event: Event, answer: str) -> str:
+    convo = Convo(runtime, user)
+    await convo.send("", choice=answer, reply_to=f"event:{event.id}")
+    return convo.text
+
+
+async def test_the_invitation_goes_to_the_audience_with_rsvp_buttons(runtime: Runtime) -> None:
+    await people(runtime)
+    event = await add(runtime, audience=Audience("course", "csirt"))
+    assert event.title == "セキュリティセミナー"  # the kind's name from content
+    rows = await outbox(runtime, f"event:{event.id}:r1:invite")
+    assert sorted(r.chat_id for r in rows) == ["a1", "a2", "a3"]  # not B社 (it-bcp), not the secretariat
+    message = rows[0].message
+    assert [(c.value, c.label) for c in message.options] == [("yes", "参加"), ("no", "不参加")]
+    assert message.question_ref == f"event:{event.id}"
+    assert "定員: 2名（残り2名）" in message.text and "出欠の回答期限: 2026年12月3日（木）17:00" in message.text
+    assert "参加同意書" in message.text
+
+
+async def test_capacity_waiting_list_and_a_place_coming_free(runtime: Runtime) -> None:
+    await people(runtime)
+    event = await add(runtime)
+    assert "参加で登録しました" in await rsvp(runtime, "a1", event, "yes")
+    assert "参加で登録しました" in await rsvp(runtime, "a2", event, "yes")
+    assert "キャンセル待ち（1番目）" in await rsvp(runtime, "a3", event, "yes")
+    assert "キャンセル待ち（2番目）" in await rsvp(runtime, "b1", event, "yes")
+    assert "キャンセル待ち（1番目）" in await rsvp(runtime, "a3", event, "yes")  # pressed again: same place
+    async with runtime.sessions() as session:
+        [(_, counts)] = await list_events(session)
+    assert counts == {"yes": 2, "waitlist": 2}
+
+    assert "不参加で登録しました" in await rsvp(runtime, "a2", event, "no")  # a seat comes free: a3 gets it
+    async with runtime.sessions() as session:
+        answers = {p.platform_user_id: answer for p, _, answer, _ in await attendees(session, event.id)}
+    assert answers == {"a1": "yes", "a3": "yes", "b1": "waitlist", "a2": "no"}
+    [promoted] = await outbox(runtime, f"event:{event.id}:promoted")
+    assert promoted.chat_id == "a3" and "参加確定" in promoted.message.text
+
+
+async def test_answers_after_the_deadline_are_refused(runtime: Runtime, clock: Clock) -> None:
+    await people(runtime)
+    event = await add(runtime)
+    clock.now = jst("2026-12-03 17:01")
+    assert "回答期限（2026年12月3日（木）17:00）を過ぎています" in await rsvp(runtime, "a1", event, "yes")
+    clock.now = jst("2026-12-10 16:00")
+    assert "終わっています" in await rsvp(runtime, "a1", event, "yes")
+
+
+async def test_the_reminder_goes_to_those_who_said_yes(runtime: Runtime, clock: Clock) -> None:
+    await people(runtime)
+    event = await add(runtime, capacity=None)
+    await rsvp(runtime, "a1", event, "yes")
+    await rsvp(runtime, "b1", event, "yes")
+    await rsvp(runtime, "a2", event, "no")
+    clock.now = jst("2026-12-09 10:00")  # content: the day before at 10:00
+    fired = (await sweep(runtime.sessions, runtime.content, runtime.tz, clock())).fired
+    assert fired == {f"event:{event.id}:r1:d1": "sent"}
+    rows = await outbox(runtime, f"event:{event.id}:r1:d1")
+    assert sorted(r.chat_id for r in rows) == ["a1", "b1"]
+    assert "リマインド" in rows[0].message.text and not rows[0].message.options
+
+
+async def test_a_cancelled_event_tells_those_coming_and_sends_no_reminder(runtime: Runtime, clock: Clock) -> None:
+    await people(runtime)
+    event = await add(runtime, capacity=1)
+    await rsvp(runtime, "a1", event, "yes")
+    await rsvp(runtime, "a2", event, "yes")  # waiting
+    await rsvp(runtime, "a3", event, "no")
+    async with runtime.sessions.begin() as session:
+        await cancel_event(session, runtime.content, runtime.tz, event.id, now=clock())
+    rows = await outbox(runtime, f"event:{event.id}:r2:cancelled")
+    assert sorted(r.chat_id for r in rows) == ["a1", "a2"]
+    clock.now = jst("2026-12-09 10:00")
+    assert (await sweep(runtime.sessions, runtime.content, runtime.tz, clock())).fired == {}
+    assert "中止" in await rsvp(runtime, "a3", event, "yes")
+
+
+async def test_events_in_chat(runtime: Runtime) -> None:
+    await people(runtime)
+    jimu, a1 = Convo(runtime, "jimu"), Convo(runtime, "a1")
+    await jimu.send('/event add --kind networking --at "2026-12-10 18:00" --place "新宿" --capacity 30 --rsvp-by "2026-12-05 17:00"')
+    assert "イベント #1「懇親会」を登録し、4人に案内を送ります" in jimu.text
+    await a1.send("/events")
+    [item] = a1.replies
+    assert "懇親会" in item.text and "参加企業同士のネットワーキング" in item.text
+    assert item.question_ref == "event:1" and [c.value for c in item.options] == ["yes", "no"]
+    await a1.send("", choice="yes", reply_to=item.question_ref)
+    await a1.send("/events")
+    assert "あなたの回答: 参加" in a1.text
+    await jimu.send("/event list")
+    assert "#1 懇親会" in jimu.text and "参加 1/30" in jimu.text
+    await jimu.send("/event attendees 1")
+    assert "参加 1名" in jimu.text and "・参加: a1（A社）" in jimu.text
+    await a1.send('/event add --kind seminar --at "2026-12-10 18:00"')
+    assert "運営事務局のみ" in a1.text
+    await jimu.send('/event add --kind party --at "2026-12-10 18:00"')
+    assert "party" in jimu.text and "seminar, networking" in jimu.text
+    await jimu.send('/event add --kind seminar --at "2026-12-10 18:00" --rsvp-by "2026-12-11 10:00"')
+    assert "回答期限" in jimu.text
+    await jimu.send("/event cancel 1")
+    assert "中止" in jimu.text

@@ -1,0 +1,251 @@
+"""Expert visits with a controllable clock: reminders at the offsets of content/programme.yaml, to
+the company's people; moved and cancelled visits; reminders missed while the bot was down; the
+buttons under a reminder; the secretariat's /visit commands and the participants' /visits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.engine.runtime import Runtime
+from bot.store import repo
+from bot.store.models import AuditEntry, Visit
+from scheduler.plan import visit_reminders
+from scheduler.reminders import sweep
+from scheduler.visits import VisitSpec, add_visit, cancel_visit, list_visits, move_visit
+from tests.calendar_setup import company, jst, notices, outbox, person
+from tests.conftest import Clock, Convo
+
+AT = "2026-12-03 14:00"  # a Thursday; the clock starts on Tuesday 2026-11-24 10:00 JST
+
+
+async def a_company(runtime: Runtime) -> None:
+    await company(runtime, "A社", "csirt", lead="tanaka", members=("suzuki",))
+
+
+async def add(runtime: Runtime, number: int = 1, at: str = AT, *, mode: str = "onsite", place: str | None = "東京都千代田区丸の内1-1") -> Visit:
+    async with runtime.sessions.begin() as session:
+        return await add_visit(
+            session, runtime.content, runtime.tz, VisitSpec("A社", number, jst(at), mode, place, "B"), now=runtime.clock(),
+        )
+
+
+async def sweep_at(runtime: Runtime, clock: Clock, when: str) -> dict[str, str]:
+    clock.now = jst(when)
+    return dict((await sweep(runtime.sessions, runtime.content, runtime.tz, clock())).fired)
+
+
+async def test_reminders_fall_on_the_offsets_of_the_content(runtime: Runtime) -> None:
+    await a_company(runtime)
+    visit = await add(runtime)
+    due = {r.key: r.due for r in visit_reminders(visit, runtime.content.response.programme, runtime.tz)}  # type: ignore[arg-type]
+    assert due == {
+        "d3": jst("2026-11-30 10:00"),  # three days before at 10:00 JST
+        "d1": jst("2026-12-02 10:00"),  # the day before
+        "h1": jst("2026-12-03 13:00"),  # one hour before
+        "nudge": jst("2026-11-28 10:00"),  # hearing sheet, before visit 1 only
+    }
+    second = await add(runtime, 2, "2026-12-17 14:00")
+    assert "nudge" not in {r.key for r in visit_reminders(second, runtime.content.response.programme, runtime.tz)}  # type: ignore[arg-type]
+
+
+async def test_a_reminder_goes_once_to_the_company_at_its_time(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await company(runtime, "B社", "it-bcp", lead="yamada")
+    visit = await add(runtime)
+    scheduled = await outbox(runtime, f"visit:{visit.id}:r1:scheduled")
+    assert sorted(r.chat_id for r in scheduled) == ["suzuki", "tanaka"]
+    assert "日程が決まりました" in scheduled[0].message.text
+
+    assert "visit:1:r1:d3" not in await sweep_at(runtime, clock, "2026-11-30 09:59")
+    assert (await sweep_at(runtime, clock, "2026-11-30 10:00"))["visit:1:r1:d3"] == "sent"
+    assert await sweep_at(runtime, clock, "2026-11-30 10:05") == {}  # nothing twice
+
+    rows = await outbox(runtime, "visit:1:r1:d3")
+    assert sorted(r.chat_id for r in rows) == ["suzuki", "tanaka"]  # A社's people, not B社's
+    message = rows[0].message
+    assert [c.value for c in message.options] == ["ack", "reschedule"]
+    assert [c.label for c in message.options] == ["確認しました", "日程変更を相談したい"]
+    assert message.question_ref == f"visit:{visit.id}:1"
+    plan = runtime.content.response.programme.visits  # type: ignore[union-attr]
+    assert plan.plan[0].prepare.ja in message.text  # what to prepare, from content
+    assert "2026年12月3日（木）14:00" in message.text and "丸の内" in message.text
+
+
+async def test_a_moved_visit_moves_its_reminders(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await add(runtime)
+    await sweep_at(runtime, clock, "2026-11-30 10:00")  # the 3-day reminder is queued, not yet sent
+    clock.now = jst("2026-11-30 11:00")
+    async with runtime.sessions.begin() as session:
+        await move_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock(), at=jst("2026-12-10 10:00"))
+
+    assert {r.status for r in await outbox(runtime, "visit:1:r1:d3")} == {"cancelled"}
+    moved, _ = await outbox(runtime, "visit:1:r2:moved")
+    assert "変更前: 2026年12月3日（木）14:00" in moved.message.text and "2026年12月10日（木）10:00" in moved.message.text
+    assert await sweep_at(runtime, clock, "2026-12-02 10:00") == {}  # the old date's day-before: nothing
+    assert await sweep_at(runtime, clock, "2026-12-03 13:00") == {}
+    assert (await sweep_at(runtime, clock, "2026-12-07 10:00"))["visit:1:r2:d3"] == "sent"
+    assert (await sweep_at(runtime, clock, "2026-12-10 09:00"))["visit:1:r2:h1"] == "sent"
+    assert not await notices(runtime, "visit:1:r1:d1") and not await notices(runtime, "visit:1:r1:h1")
+
+
+async def test_a_cancelled_visit_sends_no_reminders(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await add(runtime)
+    async with runtime.sessions.begin() as session:
+        await cancel_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock())
+    for when in ("2026-11-28 10:00", "2026-11-30 10:00", "2026-12-02 10:00", "2026-12-03 13:00"):
+        assert await sweep_at(runtime, clock, when) == {}
+    assert [n.kind for n in await notices(runtime, "visit:1:")] == ["visit_scheduled", "visit_cancelled"]
+    async with runtime.sessions() as session:
+        assert await list_visits(session) == []
+
+
+async def test_a_visit_booked_late_gets_only_the_reminders_still_ahead(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    clock.now = jst("2026-12-02 12:00")
+    await add(runtime)
+    assert await sweep_at(runtime, clock, "2026-12-02 12:01") == {}  # 3 days / day before: not applicable
+    assert await sweep_at(runtime, clock, "2026-12-03 13:00") == {"visit:1:r1:h1": "sent"}
+
+
+async def test_reminders_missed_while_down_are_sent_before_the_visit_and_dropped_after(
+    runtime: Runtime, clock: Clock, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    await a_company(runtime)
+    await add(runtime, 1)
+    await add(runtime, 2, "2026-12-03 18:00")
+    # Down from before the first reminder until 14:30 on the day: visit 1 has started, visit 2 not.
+    with caplog.at_level(logging.WARNING, logger="scheduler.reminders"):
+        fired = await sweep_at(runtime, clock, "2026-12-03 14:30")
+    assert fired["visit:1:r1:h1"] == "dropped" and fired["visit:1:r1:nudge"] == "dropped"
+    assert "visit:1:r1:h1 dropped" in caplog.text
+    # visit 2: only the latest reminder still due is sent; the older ones are superseded
+    assert fired["visit:2:r1:d1"] == "sent"
+    assert fired["visit:2:r1:d3"] == "dropped"
+    assert not await outbox(runtime, "visit:1:r1:h1")
+    [dropped] = await notices(runtime, "visit:1:r1:h1")
+    assert "started" in dropped.payload["dropped"]
+    assert await sweep_at(runtime, clock, "2026-12-03 14:31") == {}  # recorded: not logged again
+    assert (await sweep_at(runtime, clock, "2026-12-03 17:00"))["visit:2:r1:h1"] == "sent"
+
+
+async def test_the_hearing_nudge_only_when_the_sheet_is_not_finished(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await company(runtime, "B社", "it-bcp", lead="yamada")
+    await add(runtime)
+    async with runtime.sessions.begin() as session:
+        await add_visit(session, runtime.content, runtime.tz, VisitSpec("B社", 1, jst(AT), "online", None), now=clock())
+        yamada = await repo.person_by_platform(session, "console", "yamada")
+        assert yamada is not None
+        flow = runtime.content.hearing_flow("it-bcp")
+        assert flow is not None
+        conversation = await repo.start_conversation(session, yamada.id, flow, clock())
+        conversation.status = "completed"
+    fired = await sweep_at(runtime, clock, "2026-11-28 10:00")
+    assert fired == {"visit:1:r1:nudge": "sent", "visit:2:r1:nudge": "skipped"}
+    [nudge, *_] = await outbox(runtime, "visit:1:r1:nudge")
+    assert "/hearing" in nudge.message.text
+
+
+async def test_the_buttons_under_a_reminder(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await person(runtime, "jimu", role="secretariat")
+    visit = await add(runtime)
+    await sweep_at(runtime, clock, "2026-11-30 10:00")
+    [reminder] = [r.message for r in await outbox(runtime, "visit:1:r1:d3") if r.chat_id == "tanaka"]
+    tanaka = Convo(runtime, "tanaka")
+
+    await tanaka.send("", choice="ack", reply_to=reminder.question_ref)
+    assert "確認を記録しました" in tanaka.text
+    await tanaka.send("", choice="reschedule", reply_to=reminder.question_ref)
+    assert "運営事務局に伝えました" in tanaka.text
+    await tanaka.send("", choice="reschedule", reply_to=reminder.question_ref)  # pressed twice
+    [request] = await outbox(runtime, f"visit:{visit.id}:r1:reschedule")
+    assert request.chat_id == "jimu" and "tanaka" in request.message.text and "A社" in request.message.text
+    async with runtime.sessions() as session:
+        [row] = await list_visits(session)
+    assert row.replies == {"reschedule": 1}  # tanaka's latest answer counts, once
+
+    # after a move, the old reminder's buttons show the new schedule instead
+    async with runtime.sessions.begin() as session:
+        await move_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock(), at=jst("2026-12-08 10:00"))
+    await tanaka.send("", choice="ack", reply_to=reminder.question_ref)
+    assert "日程が変わりました" in tanaka.text and "2026年12月8日" in tanaka.text
+    # someone of another company cannot answer for A社
+    await company(runtime, "B社", "it-bcp", lead="yamada")
+    await Convo(runtime, "yamada").send("", choice="ack", reply_to=f"visit:{visit.id}:2")
+    async with runtime.sessions() as session:
+        [row] = await list_visits(session)
+    assert row.replies == {}
+
+
+async def test_the_secretariat_manages_visits_in_chat(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await person(runtime, "jimu", role="secretariat")
+    jimu, tanaka = Convo(runtime, "jimu"), Convo(runtime, "tanaka")
+
+    await jimu.send('/visit add A社 --no 2 --at "2026-12-10 10:00" --mode online --place https://meet.example.jp/abc --expert B')
+    assert "訪問を登録しました" in jimu.text and "第2回 インシデント対応体制整備 ①" in jimu.text
+    await jimu.send('/visit move A社 --no 2 --at "2026/12/11 15:00"')
+    assert "2026年12月11日（金）15:00" in jimu.text
+    await jimu.send("/visit list")
+    assert "A社: ・第2回" in jimu.text
+    await jimu.send("/visit cancel A社 --no 2")
+    assert "中止" in jimu.text
+
+    for command, expected in (
+        ('/visit add A社 --no 7 --at "2026-12-10 10:00" --mode onsite', "1〜6"),
+        ('/visit add A社 --no 1 --at "2026-11-01 10:00" --mode onsite', "過去"),
+        ('/visit add A社 --no 1 --at "2026-12-10 10:00" --mode bike', "bike"),
+        ('/visit add A社 --no 1 --at "2026-12-10 10:00" --mode online --place 会議室', "会議URL"),
+        ('/visit add X社 --no 1 --at "2026-12-10 10:00" --mode onsite', "X社"),
+        ('/visit add A社 --no 1 --at "tomorrow-ish" --mode onsite', "読み取れません"),
+        ("/visit add A社", "使い方"),
+    ):
+        await jimu.send(command)
+        assert jimu.replies[0].kind == "error" and expected in jimu.text, (command, jimu.text)
+
+    await tanaka.send('/visit add A社 --no 1 --at "2026-12-10 10:00" --mode onsite')
+    assert "運営事務局のみ" in tanaka.text
+    async with runtime.sessions() as session:
+        assert not list(await session.scalars(select(Visit).where(Visit.number == 1)))
+        refused = list(await session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False))))
+    assert [entry.action for entry in refused] == ["manage_visits"]
+
+
+async def test_participants_see_their_own_company_visits_and_what_to_prepare(runtime: Runtime, clock: Clock) -> None:
+    await a_company(runtime)
+    await company(runtime, "B社", "it-bcp", lead="yamada")
+    await add(runtime, 1)
+    await add(runtime, 2, "2026-12-17 14:00", mode="online", place=None)
+    suzuki, yamada = Convo(runtime, "suzuki"), Convo(runtime, "yamada")
+
+    await suzuki.send("/visits")
+    assert "A社 の専門家訪問" in suzuki.text
+    assert "第1回 ヒアリング — 2026年12月3日（木）14:00（訪問）" in suzuki.text
+    assert "第2回 インシデント対応体制整備 ① — 2026年12月17日（木）14:00（オンライン）" in suzuki.text
+    assert "次回の訪問" in suzuki.text and "組織図" in suzuki.text
+    clock.advance(days=10)  # after visit 1: the next one is visit 2, its meeting URL still to come
+    await suzuki.send("/visits")
+    assert "会議URL: 追って" in suzuki.text
+    await yamada.send("/visits")
+    assert "A社" not in yamada.text and "まだありません" in yamada.text
+    stranger = Convo(runtime, "stranger")
+    await stranger.send("/visits")
+    assert "招待コード" in stranger.text
+
+
+async def test_english_speakers_get_english_reminders(runtime: Runtime, clock: Clock) -> None:
+    await company(runtime, "A社", "csirt")
+    await person(runtime, "alice", role="lead", company="A社", language="en")
+    await add(runtime)
+    await sweep_at(runtime, clock, "2026-11-30 10:00")
+    [reminder] = await outbox(runtime, "visit:1:r1:d3")
+    assert reminder.message.text.startswith("[Reminder]") and "Visit 1: Hearing" in reminder.message.text
+    assert "Thu 2026-12-03 14:00" in reminder.message.text
+    assert [c.label for c in reminder.message.options] == ["Got it", "I need another date"]
+    assert timedelta(0) <= clock() - reminder.not_before
