@@ -4,83 +4,27 @@ the app decided (language, App Home)."""
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp import web
 
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.runtime import Runtime
 from bot.platforms.slack.blocks import from_engine
-from bot.platforms.slack.server import EVENTS_PATH, SlackApp, open_slack
 from bot.store import repo
 from tests.conftest import add_company
 from tests.fakes.slack_api import (
-    BOT_TOKEN,
     IDENTITY,
-    SIGNING_SECRET,
     FakeSlackAPI,
+    Gate,
+    InProcess,
     SlackPerson,
     SlackRequest,
     fixture,
+    in_process_bot,  # noqa: F401 - the fixture `bot`
     slack_api,  # noqa: F401 - the fixture
     texts_of,
 )
-
-
-@dataclass
-class InProcess:
-    slack: SlackApp
-    url: str
-    http: aiohttp.ClientSession
-
-    async def send(self, request: SlackRequest, **headers: Any) -> tuple[int, str]:
-        # The timeout only stops a hung test: an app that waited for the gated database would hang.
-        async with self.http.post(
-            self.url, data=request.body, headers=request.headers(**headers), timeout=aiohttp.ClientTimeout(total=20)
-        ) as response:
-            return response.status, await response.text()
-
-    async def settle(self) -> None:
-        """Until every turn acknowledged so far has finished."""
-        await self.slack.background.idle()
-
-
-@pytest.fixture
-async def bot(runtime: Runtime, slack_api: FakeSlackAPI) -> AsyncIterator[InProcess]:  # noqa: F811
-    async with aiohttp.ClientSession() as api_http, aiohttp.ClientSession() as http:
-        slack = await open_slack(
-            runtime, api_http, api_url=slack_api.base_url, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET
-        )
-        runner = web.AppRunner(slack.bolt.web_app(path=EVENTS_PATH))
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        try:
-            yield InProcess(slack, f"http://127.0.0.1:{port}{EVENTS_PATH}", http)
-        finally:
-            await slack.background.idle()
-            await runner.cleanup()
-
-
-class Gate:
-    """Runtime.handle held up until the test opens the gate: a database that does not answer."""
-
-    def __init__(self, handle: Any) -> None:
-        self.handle = handle
-        self.opened = asyncio.Event()
-        self.finished = 0
-        self.finished_before_open = 0
-
-    async def __call__(self, inbound: Inbound) -> list[Outbound]:
-        await self.opened.wait()
-        replies = await self.handle(inbound)
-        self.finished += 1
-        return replies
 
 
 async def test_the_ack_does_not_wait_for_the_database(
@@ -233,16 +177,22 @@ async def test_the_app_home_shows_company_course_and_hearing_progress(
     assert len(slack_api.since(mark, "views.publish")) == 1  # refreshed after the press
 
 
-async def test_the_incident_shortcut_starts_a_report_in_the_dm(
+async def test_the_menus_incident_button_keeps_the_report_in_the_dm(
     bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI,  # noqa: F811
 ) -> None:
     person = SlackPerson()
-    status, _ = await bot.send(person.shortcut("incident_report"))
+    await bot.send(person.command("", channel_id=person.dm))
+    await bot.settle()
+    (menu,) = slack_api.posts(person.user_id)
+    mark = slack_api.mark()
+    label = runtime.content.book.say("slack.menu.incident", "ja")
+    status, _ = await bot.send(person.press(slack_api.message(menu.channel, menu.ts), menu.channel, label))  # type: ignore[arg-type]
     assert status == 200
     await bot.settle()
     expected = await runtime.handle(Inbound("console", "someone-else", text="/incident"))
-    (post,) = slack_api.posts(person.user_id)
+    (post,) = slack_api.posts(person.user_id, mark)
     assert post.blocks[0]["text"]["text"] == from_engine(expected[0].text)[:3000]
+    assert slack_api.since(mark, "views.open") == []  # no modal: the question-by-question report
 
 
 async def test_submitting_no_checkbox_keeps_the_question_open(

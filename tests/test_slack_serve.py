@@ -163,8 +163,8 @@ def test_a_full_hearing_through_dms_and_buttons(
     assert len(stored) == 2  # both ticked boxes
 
 
-def test_an_incident_report_from_the_shortcut_then_its_checklist(
-    bot: BotProcess, slack_api: FakeSlackAPI, database_url: str, run_cli: Any,  # noqa: F811
+def test_an_incident_report_from_the_shortcut_modal_then_its_checklist(
+    bot: BotProcess, slack_api: FakeSlackAPI, database_url: str, content: Content, run_cli: Any,  # noqa: F811
 ) -> None:
     person = SlackPerson()
     _register(bot, slack_api, person, run_cli, "csirt")
@@ -177,16 +177,30 @@ def test_an_incident_report_from_the_shortcut_then_its_checklist(
     def choose(question: Call, label: str) -> Call:
         return step(person.press(slack_api.message(question.channel, question.ts), question.channel, label))  # type: ignore[arg-type]
 
-    question = step(person.shortcut("incident_report"))
-    (kinds,) = question.actions["elements"]  # type: ignore[index]
-    assert kinds["type"] == "static_select"  # nine kinds of incident: a menu, not nine buttons
+    mark = slack_api.mark()
+    assert bot.send(person.shortcut("incident_report")).status == 200
+    (update,) = bot.wait_for(lambda: slack_api.since(mark, "views.update") or None, what="the form")
+    (opened,) = slack_api.since(mark, "views.open")
+    assert opened.ok and update.ok and update.params["view_id"] == opened.response["view"]["id"]
+    form = slack_api.views[update.params["view_id"]]
+    kinds = next(b for b in form["blocks"] if b.get("block_id") == "f:category")["element"]
+    assert kinds["type"] == "static_select"  # nine kinds of incident: a menu
     ransomware = next(o for o in kinds["options"] if o["text"]["text"].startswith("ランサムウェア"))
-    question = choose(question, ransomware["text"]["text"])
-    question = step(person.message("ファイルが開けない &lt;重要&gt;"))
-    question = choose(question, "業務が止まっている")
-    filed = choose(question, "広がっている")
+    answers = {"f:category": ransomware["text"]["text"], "f:what": "ファイルが開けない <重要>",
+               "f:impact": "業務が止まっている", "f:spreading": "広がっている"}
+    mark = slack_api.mark()
+    submitted = bot.send(person.submit_view(form, answers))
+    assert submitted.status == 200 and json.loads(submitted.body)["response_action"] == "update"
+    filed = bot.wait_for(lambda: slack_api.posts(person.user_id, mark) or None, what="the filing")[-1]
     assert "INC-2026-0001" in filed.all_text and "JPCERT/CC" in filed.all_text
     assert _run(database_url, select(Incident.number, Incident.category)) == [("INC-2026-0001", ransomware["value"])]
+    stored = dict(_run(database_url, select(AnswerRow.question_key, AnswerRow.value)))
+    assert stored["what"] == "ファイルが開けない <重要>"  # typed in a modal: plain text, not mrkdwn
+
+    # The details go on in the DM, question by question; the form is not filed twice.
+    noticed_how = step(person.message("今日"))
+    assert noticed_how.actions is not None and noticed_how.actions["block_id"].endswith(":noticed_how")
+    assert _count(database_url, Incident) == 1
 
     panel = step(person.command("incident show INC-2026-0001"))
     assert panel.actions is not None and panel.actions["block_id"].startswith("q:inc:")

@@ -7,7 +7,7 @@ a platform library.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class Inbound:
     reply_to: str | None = None  # the question ref ("<conversation>:<key>") a press belongs to
     attachments: tuple[Attachment, ...] = ()
     in_group: bool = False
+    # A form the platform showed and the person filled in at once (a Slack modal): question id ->
+    # option value or typed text. `text` names the form's command ("/incident").
+    form: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)

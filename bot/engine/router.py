@@ -14,7 +14,7 @@ from bot.handlers import events, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
-from bot.handlers.incident import handle_incident, handle_press, record_attachments
+from bot.handlers.incident import handle_form, handle_incident, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
 from bot.handlers.link import handle_link
 from bot.handlers.overview import handle_overview
@@ -49,6 +49,10 @@ PRESSES: dict[str, Handler] = {
     events.REF_PREFIX: events.handle_press,
     notices.REF_PREFIX: notices.handle_press,
 }
+# Forms a platform shows and sends back filled in (Inbound.form), by the command they stand for.
+FORMS: dict[str, Handler] = {
+    "incident": handle_form,
+}
 # Inside a flow these belong to the flow (/help explains the current question, /status its progress).
 FLOW_COMMANDS = {"back", "next", "skip", "pause", "cancel", "help", "status"}
 
@@ -75,6 +79,11 @@ async def route(ctx: Ctx, inbound: Inbound) -> list[Outbound]:
     active = await repo.active_conversation(ctx.session, ctx.person.id)
     command = parse_command(text)
 
+    if inbound.form is not None:
+        name = command[0] if command else ""
+        if name in FORMS:
+            return await FORMS[name](ctx, inbound, "")
+        return [Outbound(ctx.say("router.unknown_command", command=name[:32]), kind="error")]
     if inbound.attachments:
         return await record_attachments(ctx, inbound, active)
     if inbound.choice is not None or inbound.choices is not None:

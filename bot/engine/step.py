@@ -126,7 +126,7 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
         return StepResult(state, [Outbound(_status(flow, state, plan, current, sp))])
 
     try:
-        value, raw = _parse(current.question, inp, sp)
+        value, raw = parse_answer(current.question, inp, sp)
     except Reprompt as exc:
         return StepResult(state, [Outbound(sp.say(exc.key, **exc.params), kind="reprompt")])
     replies = []
@@ -145,7 +145,9 @@ def _is_option(question: Question, text: str, sp: Speaker) -> bool:
     return any(key in (word_key(o.label.ja), word_key(o.label.en)) for o in question.options)
 
 
-def _parse(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
+def parse_answer(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
+    """(normalised value, raw text) of one answer to `question`, or Reprompt with what to say. Public
+    because a filled form (a Slack modal) checks its answers the way the flow does."""
     if inp.choices is not None or inp.choice is not None:
         return _parse_press(question, inp, sp)
     text = clean_text(inp.text)

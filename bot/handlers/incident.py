@@ -11,12 +11,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from typing import Mapping
 
-from bot.content.models import IncidentConfig, Playbook
+from bot.content.models import IncidentConfig, Playbook, Question
+from bot.engine import step as flow_step
 from bot.engine.context import Ctx
 from bot.engine.conversations import register_runner, start_flow, step_questionnaire
 from bot.engine.messages import Attachment, Choice, Inbound, Outbound
-from bot.engine.parse import clean_text, word_key
+from bot.engine.parse import Reprompt, clean_text, word_key
+from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, Recorded
 from bot.incidents import service
 from bot.incidents.hours import desk_open, next_opening
@@ -49,18 +53,60 @@ def _config(ctx: Ctx) -> IncidentConfig | None:
 # --- the report form
 
 
-async def start_report(ctx: Ctx, *, category: str | None = None, what: str | None = None) -> list[Outbound]:
+def short_path(config: IncidentConfig) -> list[Question]:
+    """The questions of the form's first section: once they are answered, the report is filed."""
+    return [q for q in config.form.sections[0].items if isinstance(q, Question) and q.answerable]
+
+
+def checked_answer(question: Question, given: str, sp: Speaker) -> Recorded:
+    """An answer given outside the conversation (a filled form, the consultation guide), checked the
+    way the flow checks one: an option value the question offers, as for a press, or typed text
+    through the question's parser. Raises Reprompt, with what the flow would say, for a bad one."""
+    offered = question_choices(question, sp)
+    inp = FlowInput("message", choice=given) if offered else FlowInput("message", text=given)
+    value, raw = flow_step.parse_answer(question, inp, sp)  # the flow's own parsing, not a copy of it
+    return Recorded(question.id, raw, value)
+
+
+def _prefill(ctx: Ctx, config: IncidentConfig, given: Mapping[str, str]) -> list[Recorded]:
+    """The short-path answers among `given` that pass their question's check; the rest (and any
+    key that is not a short-path question) are left out, so the flow asks for them."""
+    recorded = []
+    for question in short_path(config):
+        if question.id not in given:
+            continue
+        try:
+            recorded.append(checked_answer(question, given[question.id], ctx.speaker))
+        except Reprompt:
+            continue
+    return recorded
+
+
+async def start_report(
+    ctx: Ctx, *, category: str | None = None, what: str | None = None, answers: Mapping[str, str] | None = None,
+) -> list[Outbound]:
+    """Start a report. Short-path answers known beforehand (`answers`: question id -> option value
+    or text; `category` and `what` from the consultation guide) are checked and recorded first and
+    not asked again; when they answer the whole short path, the report is filed at once."""
     config, flow = _config(ctx), ctx.content.response.incident_flow
     if config is None or flow is None:
         return [Outbound(ctx.say("incident.unavailable"), kind="error")]
     if not ctx.may(Action.FILE_INCIDENT):
         return [Outbound(ctx.say("incident.not_registered"), kind="error")]
-    prefill = []
+    given = dict(answers or {})
     if category:
-        prefill.append(Recorded(config.category_question, ctx.say("incident.prefilled"), category))
+        given[config.category_question] = category
     if what:
-        prefill.append(Recorded("what", what, what))
+        given["what"] = what
+    prefill = _prefill(ctx, config, given)
+    if category:  # the record says where the category came from
+        prefill = [replace(r, raw=ctx.say("incident.prefilled")) if r.key == config.category_question else r for r in prefill]
     return await start_flow(ctx, flow, prefill)
+
+
+async def handle_form(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
+    """The short path filled in as one form (a Slack modal): a new report with its answers."""
+    return await start_report(ctx, answers=inbound.form or {})
 
 
 async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list[Outbound]:
@@ -68,15 +114,18 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
     re-assess the severity as details come in."""
     config = _config(ctx)
     result = await step_questionnaire(ctx, conversation, inp)
-    if config is None or not result.recorded:
+    starting = inp.kind == "start"  # answers given beforehand may already complete the short path
+    if config is None or not (result.recorded or starting):
         return result.replies
     answers = result.state.answers
     incident = await service.incident_of_conversation(ctx.session, conversation.id)
     if incident is None:
-        short = [q.id for q in config.form.sections[0].items if q.type != "info"]
-        if not all(key in answers for key in short):
+        if not all(q.id in answers for q in short_path(config)):
             return result.replies
-        return await _file(ctx, config, conversation, answers) + result.replies
+        # A start begins with the questionnaire's title; with the short path already answered the
+        # report is filed instead, and the replies are those of the fourth answer in the DM.
+        after = result.replies[1:] if starting else result.replies
+        return await _file(ctx, config, conversation, answers) + after
     old = service.reassess(ctx.session, config, incident, answers, ctx.now)
     extra = []
     if old is not None and rank(config, incident.severity) < rank(config, old):

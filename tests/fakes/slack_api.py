@@ -13,7 +13,9 @@ blocking calls, and an in-process bot on the test's own loop can use it as well.
 
 SlackPerson builds what Slack sends to the app when a person acts, from the payload examples of
 Slack's documentation in tests/fixtures/slack/*.json; SlackRequest signs it exactly as Slack does
-(v0 HMAC-SHA256 of "v0:{timestamp}:{body}"). BotProcess runs `helpdesk serve slack --port P`.
+(v0 HMAC-SHA256 of "v0:{timestamp}:{body}"). BotProcess runs `helpdesk serve slack --port P`; the
+`bot` fixture (in_process_bot) runs the same app in the test's process and event loop, where a test
+can hold up its database (Gate, GatedSessions).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
 
+import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 
@@ -131,6 +134,7 @@ class FakeSlackAPI:
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
+        self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as it is now (modals, homes)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -269,10 +273,7 @@ class FakeSlackAPI:
         if method == "chat.update":
             return self._update(params)
         if method in ("views.publish", "views.open", "views.update"):
-            problems = _block_problems(_json(params.get("view")).get("blocks", []), 100)
-            if problems:
-                return {"ok": False, "error": "invalid_blocks", "errors": problems}
-            return {"ok": True, "view": {"id": f"V{next(self._views):08d}", "hash": f"{time.time():.6f}.{next(self._views)}"}}
+            return self._view(method, params)
         if method == "users.info":
             user = str(params.get("user"))
             locale = self.locales.get(user, "ja-JP")
@@ -287,6 +288,30 @@ class FakeSlackAPI:
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
         return {"ok": False, "error": "unknown_method"}
+
+    def _view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """views.publish (the App Home), views.open (a modal, with a trigger) and views.update (a
+        modal by its id, refused with hash_conflict when the given hash is not the view's latest)."""
+        view = _json(params.get("view"))
+        problems = _view_problems(view) if method != "views.publish" else _block_problems(view.get("blocks", []), 100)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks" if method == "views.publish" else "invalid_arguments", "errors": problems}
+        with self._lock:
+            if method == "views.open":
+                if not params.get("trigger_id"):
+                    return {"ok": False, "error": "invalid_trigger_id"}
+                view_id = f"V{next(self._views):08d}"
+            elif method == "views.update":
+                view_id = str(params.get("view_id"))
+                if view_id not in self.views:
+                    return {"ok": False, "error": "not_found"}
+                if params.get("hash") and params["hash"] != self.views[view_id]["hash"]:
+                    return {"ok": False, "error": "hash_conflict"}
+            else:
+                view_id = f"V{next(self._views):08d}"
+            opened = {**view, "id": view_id, "hash": f"{time.time():.6f}.{next(self._views)}", "state": {"values": {}}}
+            self.views[view_id] = opened
+        return {"ok": True, "view": opened}
 
     def _post(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
@@ -372,6 +397,53 @@ def _units(text: str) -> int:
 _LIMITS = {"section": 3000, "header": 150, "context": 3000, "button": 75, "option": 75, "placeholder": 150}
 
 
+_MODAL_TEXTS = {"title": 24, "submit": 24, "close": 24}
+
+
+def _view_problems(view: dict[str, Any]) -> list[str]:
+    """What Slack would refuse in a modal (the limits this app can reach)."""
+    problems = []
+    if view.get("type") != "modal":
+        problems.append("not a modal")
+    for name, limit in _MODAL_TEXTS.items():
+        obj = view.get(name)
+        if obj is None and name != "title":
+            continue
+        if not isinstance(obj, dict) or obj.get("type") != "plain_text" or not 0 < _units(obj.get("text", "")) <= limit:
+            problems.append(f"{name}: plain_text of 1 to {limit}")
+    if len(view.get("private_metadata", "")) > 3000 or len(view.get("callback_id", "")) > 255:
+        problems.append("private_metadata or callback_id too long")
+    has_inputs = any(b.get("type") == "input" for b in view.get("blocks", []))
+    if has_inputs and "submit" not in view:
+        problems.append("inputs without a submit button")
+    return problems + _block_problems(view.get("blocks", []), 100)
+
+
+def _input_problems(block: dict[str, Any]) -> list[str]:
+    problems = []
+    label = block.get("label") or {}
+    if label.get("type") != "plain_text" or not 0 < _units(label.get("text", "")) <= 2000:
+        problems.append("input: label of 1 to 2000")
+    if "hint" in block and not 0 < _units(block["hint"].get("text", "")) <= 2000:
+        problems.append("input: hint of 1 to 2000")
+    element = block.get("element") or {}
+    kind = element.get("type")
+    if kind not in ("plain_text_input", "static_select", "radio_buttons", "checkboxes", "number_input", "datepicker"):
+        problems.append(f"input: element {kind!r}")
+    if kind == "plain_text_input" and not 0 < element.get("max_length", 3000) <= 3000:
+        problems.append("plain_text_input: max_length of 1 to 3000")
+    options = element.get("options", [])
+    limit = {"radio_buttons": 10, "checkboxes": 10}.get(str(kind), 100)
+    if kind in ("static_select", "radio_buttons", "checkboxes") and not 0 < len(options) <= limit:
+        problems.append(f"{kind}: 1 to {limit} options")
+    for option in options:
+        if not 0 < _units(option.get("text", {}).get("text", "")) <= _LIMITS["option"] or len(option.get("value", "")) > 150:
+            problems.append("option: text of 1 to 75, value up to 150")
+    if "placeholder" in element and not 0 < _units(element["placeholder"].get("text", "")) <= _LIMITS["placeholder"]:
+        problems.append("placeholder: 1 to 150")
+    return problems
+
+
 def _block_problems(blocks: list[dict[str, Any]], max_blocks: int) -> list[str]:
     """What Slack would refuse in these blocks (the limits this app can reach)."""
     problems = []
@@ -392,6 +464,8 @@ def _block_problems(blocks: list[dict[str, Any]], max_blocks: int) -> list[str]:
             problems.append("block_id longer than 255")
         if kind in ("section", "header"):
             text(kind, block.get("text"), _LIMITS[kind])
+        elif kind == "input":
+            problems.extend(_input_problems(block))
         elif kind == "context":
             for element in block.get("elements", []):
                 text("context", element, _LIMITS["context"])
@@ -559,6 +633,37 @@ class SlackPerson:
         body["actions"][0].update(action_id=submit["action_id"], block_id=block["block_id"], text=submit["text"], value=submit["value"])
         return SlackRequest.interaction(body)
 
+    def submit_view(self, view: dict[str, Any], answers: dict[str, str]) -> SlackRequest:
+        """Fill in a modal (`view` as the fake holds it: FakeSlackAPI.views[id]) and press its submit
+        button: `answers` maps an input's block_id to the label of the option to choose, or the text
+        to type. Inputs not in `answers` are left empty (Slack sends no value for them)."""
+        values: dict[str, Any] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            given = answers.get(block["block_id"])
+            state: dict[str, Any] = {"type": element["type"]}
+            if element["type"] in ("static_select", "radio_buttons"):
+                chosen = next((o for o in element["options"] if o["text"]["text"] == given), None)
+                assert given is None or chosen is not None, f"no option {given!r} in {block['block_id']}"
+                state["selected_option"] = chosen
+            else:
+                state["value"] = given
+            values[block["block_id"]] = {element["action_id"]: state}
+        return self.submit_state(view, values)
+
+    def submit_state(self, view: dict[str, Any], values: dict[str, Any]) -> SlackRequest:
+        """A view_submission of `view` with exactly `values` as its state (what a forged one may hold)."""
+        body = fixture("view_submission")
+        body["user"].update(id=self.user_id, username=self.name, name=self.name)
+        body["trigger_id"] = f"12321423423.{next(_ids)}"
+        body["view"].update(
+            id=view["id"], hash=view["hash"], callback_id=view.get("callback_id", ""), blocks=view.get("blocks", []),
+            private_metadata=view.get("private_metadata", ""), title=view.get("title"), state={"values": values},
+        )
+        return SlackRequest.interaction(body)
+
     def press_home(self, view: dict[str, Any], view_id: str, view_hash: str, label: str) -> SlackRequest:
         """Press a button on the App Home (`view` as the bot published it)."""
         block, element = _element_with(view, label)
@@ -679,3 +784,97 @@ class BotProcess:
         for reader in self._readers:
             reader.join(5)
         return code
+
+
+# --- the app in this process
+
+
+@dataclass
+class InProcess:
+    slack: Any  # bot.platforms.slack.server.SlackApp
+    url: str
+    http: aiohttp.ClientSession
+
+    async def send(self, request: SlackRequest, **headers: Any) -> tuple[int, str]:
+        # The timeout only stops a hung test: an app that waited for the gated database would hang.
+        async with self.http.post(
+            self.url, data=request.body, headers=request.headers(**headers), timeout=aiohttp.ClientTimeout(total=20)
+        ) as response:
+            return response.status, await response.text()
+
+    async def settle(self) -> None:
+        """Until every turn acknowledged so far has finished."""
+        await self.slack.background.idle()
+
+
+@pytest.fixture(name="bot")
+async def in_process_bot(runtime: Any, slack_api: FakeSlackAPI) -> AsyncIterator[InProcess]:
+    """The real slack-bolt app on the test's event loop, behind the same HTTP endpoint as
+    `helpdesk serve slack`, talking to the fake Web API."""
+    from bot.platforms.slack.server import open_slack
+
+    async with aiohttp.ClientSession() as api_http, aiohttp.ClientSession() as http:
+        slack = await open_slack(
+            runtime, api_http, api_url=slack_api.base_url, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET
+        )
+        runner = web.AppRunner(slack.web_app())
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            yield InProcess(slack, f"http://127.0.0.1:{port}/slack/events", http)
+        finally:
+            await slack.background.idle()
+            await runner.cleanup()
+
+
+class Gate:
+    """Runtime.handle held up until the test opens the gate: a database that does not answer."""
+
+    def __init__(self, handle: Callable[[Any], Awaitable[Any]]) -> None:
+        self.handle = handle
+        self.opened = asyncio.Event()
+        self.finished = 0
+        self.finished_before_open = 0
+
+    async def __call__(self, inbound: Any) -> Any:
+        await self.opened.wait()
+        replies = await self.handle(inbound)
+        self.finished += 1
+        return replies
+
+
+class GatedSessions:
+    """runtime.sessions whose sessions open only once the test opens the gate: a database that does
+    not answer. `asked` records, for each session asked for, how many Web API calls the fake had
+    recorded by then, so a test can tell what the app did before it touched the database."""
+
+    def __init__(self, sessions: Any, api: FakeSlackAPI) -> None:
+        self.sessions = sessions
+        self.api = api
+        self.opened = asyncio.Event()
+        self.asked: list[int] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return _GatedSession(self, self.sessions(*args, **kwargs))
+
+    def begin(self) -> Any:
+        return _GatedSession(self, self.sessions.begin())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sessions, name)
+
+
+class _GatedSession:
+    def __init__(self, gate: GatedSessions, inner: Any) -> None:
+        self.gate = gate
+        self.inner = inner
+
+    async def __aenter__(self) -> Any:
+        self.gate.asked.append(self.gate.api.mark())
+        await self.gate.opened.wait()
+        return await self.inner.__aenter__()
+
+    async def __aexit__(self, *exc: Any) -> Any:
+        return await self.inner.__aexit__(*exc)

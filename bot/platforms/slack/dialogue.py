@@ -24,7 +24,7 @@ from bot.platforms.slack.blocks import SUBMIT, answered, from_engine, group_repl
 from bot.platforms.slack.home import home_view
 from bot.platforms.slack.inbound import PLATFORM, Press
 from bot.platforms.slack.mrkdwn import escape
-from bot.platforms.slack.sender import SlackSender
+from bot.platforms.slack.sender import Opened, SlackSender
 from bot.store import repo
 
 log = logging.getLogger(__name__)
@@ -96,15 +96,35 @@ class Dialogue:
             await self.publish_home(press.user_id)
 
     async def show_menu(self, user_id: str) -> None:
-        lang = await self._language(user_id) or await self._locale_language(user_id)
-        arguments = menu(speaker(self.book, lang))
-        await self._retrying(self.sender.post_blocks, self.dm(user_id), arguments)
+        arguments = menu(speaker(self.book, await self.language_for(user_id)))
+        posted = await self._retrying(self.sender.post_blocks, self.dm(user_id), arguments)
+        if posted is not None:
+            self.dm_channels[user_id] = posted.channel
 
     async def publish_home(self, user_id: str) -> None:
         async with self._turn(user_id):  # after the turns before it: the home shows their answers
-            lang = await self._language(user_id) or await self._locale_language(user_id)
-            view = await home_view(self.runtime, user_id, lang)
+            view = await home_view(self.runtime, user_id, await self.language_for(user_id))
         await self._retrying(self.sender.publish, user_id, view)
+
+    async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> Opened | None:
+        """views.open, tried once: the trigger expires 3 seconds after the click, so waiting out a
+        rate limit would only open nothing later. None when Slack did not open it."""
+        try:
+            return await self.sender.open_view(trigger_id, view)
+        except (RetryLater, Undeliverable) as exc:
+            log.warning("Slack refused views.open: %s", exc)
+            return None
+
+    async def update_modal(self, opened: Opened, view: dict[str, Any]) -> None:
+        await self._retrying(self.sender.update_view, opened, view)
+
+    async def language_for(self, user_id: str) -> str:
+        """The language of the person's record, else of their Slack locale."""
+        return await self._language(user_id) or await self._locale_language(user_id)
+
+    def known_language(self, user_id: str) -> str | None:
+        """The language last read for the person, without the database (None: not met since start)."""
+        return self.languages.get(user_id)
 
     # --- the person
 

@@ -7,6 +7,8 @@ De-duplication keys (Inbound.event_id, claimed in the engine's processed_events 
 - a press on the App Home: view id, view hash and action: the view gets a new hash each time it is
   published, so its buttons work again after the home is refreshed.
 Slash commands carry no key: Slack never redelivers them.
+
+A payload that does not have the shape Slack documents is ignored with a log line (payloads.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.messages import Attachment, Inbound
+from bot.platforms.slack import payloads
 from bot.platforms.slack.blocks import PICK, QUESTION, SUBMIT
 from bot.platforms.slack.mrkdwn import plain_text
 
@@ -27,18 +30,22 @@ _KEY_MAX = 200  # processed_events.event_id
 
 def message_inbound(body: dict[str, Any]) -> Inbound | None:
     """An event_callback with a message someone sent in their DM with the bot, else None."""
-    event = body.get("event") or {}
-    if event.get("type") != "message" or event.get("channel_type") != "im":
+    event = body.get("event")
+    if not isinstance(event, dict) or event.get("type") != "message":
         return None
-    if event.get("subtype") not in _PERSON_SUBTYPES or event.get("bot_id") or not event.get("user"):
+    seen = payloads.read(payloads.MessageEvent, event, "message event")
+    if seen is None or seen.channel_type != "im" or seen.subtype not in _PERSON_SUBTYPES or seen.bot_id or not seen.user:
+        return None
+    message = payloads.read(payloads.PersonMessage, event, "message event")
+    envelope = payloads.read(payloads.MessageEnvelope, body, "event envelope")
+    if message is None or envelope is None:
         return None
     files = tuple(
-        Attachment(name=f.get("name") or f["id"], platform_ref=f["id"], mime_type=f.get("mimetype"), size=f.get("size"))
-        for f in event.get("files") or () if f.get("id")
+        Attachment(name=f.name or f.id, platform_ref=f.id, mime_type=f.mimetype, size=f.size) for f in message.files
     )
     return Inbound(
-        PLATFORM, event["user"], text=plain_text(event.get("text") or ""), chat_id=event.get("channel"),
-        event_id=body.get("event_id"), attachments=files,
+        PLATFORM, message.user, text=plain_text(message.text), chat_id=message.channel,
+        event_id=envelope.event_id, attachments=files,
     )
 
 
@@ -65,38 +72,39 @@ class Press:
 
 
 def press_of(body: dict[str, Any]) -> Press | None:
-    """A block_actions payload as a Press; None for what carries no choice (a checkbox tick)."""
-    actions = body.get("actions") or []
-    user = (body.get("user") or {}).get("id")
-    if not actions or not user:
+    """A block_actions payload as a Press; None for what carries no choice (a checkbox tick), and
+    for a payload not shaped as Slack sends it (logged)."""
+    payload = payloads.read(payloads.BlockActions, body, "block_actions payload")
+    if payload is None:
         return None
-    action = actions[0]
-    action_id = action.get("action_id", "")
-    block_id = action.get("block_id", "")
-    if action_id == PICK:
+    action = payload.actions[0]
+    if action.action_id == PICK:
         return None  # ticking a box only prepares the answer; the submit button sends it
-    if action_id == SUBMIT:
-        state = ((body.get("state") or {}).get("values") or {}).get(block_id, {}).get(PICK) or {}
-        chosen = list(state.get("selected_options") or ())
-    elif action.get("type") == "static_select":
-        chosen = [action["selected_option"]] if action.get("selected_option") else []
+    if action.action_id == SUBMIT:
+        state = payload.state.values.get(action.block_id, {}).get(PICK) if payload.state else None
+        chosen = list(state.selected_options or ()) if state else []
+    elif action.type == "static_select":
+        chosen = [action.selected_option] if action.selected_option else []
     else:
-        chosen = [{"value": action.get("value", ""), "text": action.get("text") or {}}]
-    values = tuple(str(o.get("value", "")) for o in chosen)
-    labels = tuple(str((o.get("text") or {}).get("text", "")) for o in chosen)
-    container = body.get("container") or {}
-    common = {"user_id": user, "action_id": action_id, "block_id": block_id, "values": values,
-              "labels": labels, "trigger_id": body.get("trigger_id")}
-    if container.get("type") == "view":
-        view = body.get("view") or {}
-        key = _key(f"home:{view.get('id')}:{view.get('hash')}:{action_id}")
+        chosen = [payloads.Option(value=action.value or "", text=action.text)]
+    values = tuple(o.value for o in chosen)
+    labels = tuple(o.text.text if o.text else "" for o in chosen)
+    common = {"user_id": payload.user.id, "action_id": action.action_id, "block_id": action.block_id,
+              "values": values, "labels": labels, "trigger_id": payload.trigger_id}
+    if payload.container.type == "view":
+        view = payload.view
+        key = _key(f"home:{view.id if view else None}:{view.hash if view else None}:{action.action_id}")
         return Press(**common, key=key, in_home=True)
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    return Press(
-        **common, key=_key(f"{channel}:{ts}:{block_id}"), channel=channel, message_ts=ts,
-        message=body.get("message"),
-    )
+    channel = payload.container.channel_id or _channel_id(body)
+    ts = payload.container.message_ts or (payload.message.ts if payload.message else None)
+    message = body.get("message") if payload.message is not None else None
+    return Press(**common, key=_key(f"{channel}:{ts}:{action.block_id}"), channel=channel, message_ts=ts, message=message)
+
+
+def _channel_id(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel")
+    value = channel.get("id") if isinstance(channel, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _key(raw: str) -> str:

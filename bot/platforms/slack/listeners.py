@@ -1,8 +1,11 @@
 """The slack-bolt listeners: each acknowledges at once, with nothing slow before the ack (no
 database, no Web API call), and hands the turn to Background.
 
-Events are acknowledged by slack-bolt itself before the listener runs; commands, actions and
-shortcuts call ack() first. A request this app does not handle gets slack-bolt's 404.
+Events are acknowledged by slack-bolt itself before the listener runs; commands, actions, shortcuts
+and view submissions call ack() first (a view submission's ack carries the field errors, or the
+view that replaces the form: both are worked out from content, without the database). A request
+this app does not handle gets slack-bolt's 404; one not shaped as Slack sends it is acknowledged
+and ignored, with a log line (payloads.py).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.engine.messages import Inbound
-from bot.platforms.slack import incident
+from bot.platforms.slack import incident, payloads
 from bot.platforms.slack.background import Background
 from bot.platforms.slack.blocks import ANSWER, MENU_ITEM, PICK, SUBMIT
 from bot.platforms.slack.commands import COMMAND, engine_text
@@ -33,18 +36,25 @@ def register(bolt: AsyncApp, dialogue: Dialogue, background: Background) -> None
 
     @bolt.event("app_home_opened")
     async def on_home_opened(event: dict[str, Any]) -> None:
-        if event.get("tab") == "home" and event.get("user"):
-            background.spawn(dialogue.publish_home(event["user"]))
+        opened = payloads.read(payloads.HomeOpened, event, "app_home_opened event")
+        if opened is not None and opened.tab == "home":
+            background.spawn(dialogue.publish_home(opened.user))
 
     @bolt.command(COMMAND)
     async def on_command(ack: AsyncAck, body: dict[str, Any]) -> None:
-        user = body["user_id"]
-        await ack(**dialogue.command_ack(user, body.get("channel_id")))
-        text = engine_text(body.get("text") or "")
+        command = payloads.read(payloads.Command, body, "slash command")
+        if command is None:
+            await ack()
+            return
+        user = command.user_id
+        text = engine_text(command.text)
+        if text == incident.ENGINE_COMMAND:  # a new report, in a modal; "incident status" and the like are the engine's
+            await ack()
+            background.spawn(incident.report(dialogue, user, command.trigger_id))
+            return
+        await ack(**dialogue.command_ack(user, command.channel_id))
         if text is None:
             background.spawn(dialogue.show_menu(user))
-        elif text == incident.ENGINE_COMMAND:  # a new report; "incident status" and the like are the engine's
-            background.spawn(incident.report(dialogue, user, body.get("trigger_id")))
         else:
             background.spawn(dialogue.converse(Inbound(PLATFORM, user, text=text), dialogue.dm(user)))
 
@@ -58,12 +68,27 @@ def register(bolt: AsyncApp, dialogue: Dialogue, background: Background) -> None
         press = press_of(body)
         if press is None:
             return
-        if press.action_id == _INCIDENT_ITEM:
-            background.spawn(incident.report(dialogue, press.user_id, press.trigger_id, press))
+        if press.action_id == _INCIDENT_ITEM:  # the menu keeps the report in the DM
+            background.spawn(incident.report_in_dm(dialogue, press.user_id, press))
         else:
             background.spawn(dialogue.press(press))
 
     @bolt.shortcut(incident.INCIDENT_CALLBACK)
     async def on_incident_shortcut(ack: AsyncAck, body: dict[str, Any]) -> None:
         await ack()
-        background.spawn(incident.report(dialogue, body["user"]["id"], body.get("trigger_id")))
+        shortcut = payloads.read(payloads.Shortcut, body, "shortcut")
+        if shortcut is not None:
+            background.spawn(incident.report(dialogue, shortcut.user.id, shortcut.trigger_id))
+
+    @bolt.view(incident.FORM_CALLBACK)
+    async def on_incident_form(ack: AsyncAck, body: dict[str, Any]) -> None:
+        submitted = incident.submission_of(body)
+        if submitted is None:
+            await ack()
+            return
+        errors = incident.field_errors(dialogue, submitted)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack(response_action="update", view=incident.received_view(dialogue, submitted.lang))
+        background.spawn(incident.file(dialogue, submitted))

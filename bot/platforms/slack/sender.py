@@ -37,6 +37,15 @@ class Posted:
     ts: str
 
 
+@dataclass(frozen=True)
+class Opened:
+    """A modal as Slack holds it: views.update names it by id, and by hash so that an update meant
+    for an older state of the view is refused (hash_conflict) rather than overwriting a newer one."""
+
+    view_id: str
+    hash: str | None
+
+
 class SlackSender:
     platform = PLATFORM
 
@@ -61,6 +70,19 @@ class SlackSender:
 
     async def publish(self, user_id: str, view: Block) -> None:
         await _call(self.client.views_publish(user_id=user_id, view=view))
+
+    async def open_view(self, trigger_id: str, view: Block) -> Opened:
+        response = await _call(self.client.views_open(trigger_id=trigger_id, view=view))
+        return _opened(response)
+
+    async def update_view(self, opened: Opened, view: Block) -> Opened:
+        response = await _call(self.client.views_update(view_id=opened.view_id, hash=opened.hash, view=view))
+        return _opened(response)
+
+
+def _opened(response: AsyncSlackResponse) -> Opened:
+    view = response.get("view") or {}
+    return Opened(str(view.get("id") or ""), view.get("hash"))
 
 
 async def _call(request: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 import signal
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
 import aiohttp
@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.config import Settings, SettingsError
 from bot.engine.runtime import Runtime
+from bot.platforms.slack import intake
 from bot.platforms.slack.background import Background
 from bot.platforms.slack.dialogue import Dialogue
 from bot.platforms.slack.listeners import register
@@ -79,6 +80,11 @@ class SlackApp:
     bolt: AsyncApp
     dialogue: Dialogue
     background: Background
+    signing_secret: str = field(repr=False)
+
+    def web_app(self) -> web.Application:
+        """The HTTP endpoint: malformed requests are refused before slack-bolt (intake.py)."""
+        return intake.web_app(self.bolt, self.signing_secret, EVENTS_PATH)
 
 
 async def open_slack(
@@ -96,7 +102,7 @@ async def open_slack(
         authorize=_authorize(identity, bot_token),
     )
     register(bolt, dialogue, background)
-    return SlackApp(bolt, dialogue, background)
+    return SlackApp(bolt, dialogue, background, signing_secret)
 
 
 async def _identify(client: AsyncWebClient, base: str) -> dict[str, Any]:
@@ -144,15 +150,15 @@ async def serve(application: App, *, port: int) -> None:
             if secrets.app_token:
                 await _socket_mode(slack.bolt, secrets.app_token, stop)
             else:
-                await _http(slack.bolt, port, stop)
+                await _http(slack, port, stop)
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)
             await slack.background.drain(DRAIN_SECONDS)
 
 
-async def _http(bolt: AsyncApp, port: int, stop: asyncio.Event) -> None:
-    runner = web.AppRunner(bolt.web_app(path=EVENTS_PATH, port=port))
+async def _http(slack: SlackApp, port: int, stop: asyncio.Event) -> None:
+    runner = web.AppRunner(slack.web_app())
     await runner.setup()
     try:
         try:
@@ -166,8 +172,6 @@ async def _http(bolt: AsyncApp, port: int, stop: asyncio.Event) -> None:
 
 
 async def _socket_mode(bolt: AsyncApp, app_token: str, stop: asyncio.Event) -> None:
-    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
     # The handler's connect() retries every failure for ever, a refused token included: ask for the
     # first WebSocket URL here, where a refusal can stop the start with one clear line.
     try:
@@ -176,7 +180,7 @@ async def _socket_mode(bolt: AsyncApp, app_token: str, stop: asyncio.Event) -> N
         raise SettingsError(f"Socket Mode: Slack refused SLACK_APP_TOKEN ({_error(exc)}); {DOCS}") from None
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise SettingsError(f"Socket Mode: cannot reach the Slack Web API ({type(exc).__name__})") from None
-    handler = AsyncSocketModeHandler(bolt, app_token)
+    handler = intake.socket_mode_handler(bolt, app_token)
     handler.client.wss_uri = opened["url"]
     await handler.connect_async()
     print("Slack: connected in Socket Mode", file=sys.stderr, flush=True)
