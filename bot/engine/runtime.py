@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -51,6 +51,11 @@ class Runtime:
                 if not exc.connection_invalidated and not _is_operational(exc):
                     raise
                 log.warning("database unavailable: %s", type(exc.orig).__name__)
+                return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
+            except PoolTimeout:
+                # No pooled connection came free within the pool's timeout: a burst larger than the
+                # process serves (bench/README.md). Nothing was written; the person tries again.
+                log.warning("no database connection free in time; answered busy")
                 return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
         return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
 

@@ -56,11 +56,13 @@ def language_of(hint: str | None) -> str:
 
 
 async def person_by_platform(session: AsyncSession, platform: str, user_id: str) -> Person | None:
-    """The person behind a platform account (linked accounts lead to the same person)."""
-    person_id = await session.scalar(
-        select(Identity.person_id).where(Identity.platform == platform, Identity.platform_user_id == user_id)
+    """The person behind a platform account (linked accounts lead to the same person). One query:
+    this runs for every inbound message, and each round trip costs (bench/README.md)."""
+    return await session.scalar(
+        select(Person)
+        .join(Identity, Identity.person_id == Person.id)
+        .where(Identity.platform == platform, Identity.platform_user_id == user_id)
     )
-    return await session.get(Person, person_id) if person_id is not None else None
 
 
 async def get_or_create_person(

@@ -3,8 +3,8 @@
 
 Modules: updates (Update -> Inbound), replies (Outbound -> messages), buttons (inline keyboards and
 their server-side keys), commands (the command menus), handlers (messages and errors), presses
-(button presses), application (building it), serve (polling or webhook), sender, logs (no token in
-any log line)."""
+(button presses), application (building it), serve (polling or webhook), polling (getUpdates answers
+read update by update), sender, logs (no token in any log line)."""
 
 from __future__ import annotations
 

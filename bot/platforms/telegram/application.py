@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from telegram import Update
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+from telegram.request import BaseRequest
 
 from bot.app import App
-from bot.platforms.telegram.handlers import Deps, on_error, on_group_message, on_migrate, on_private_message
+from bot.platforms.telegram.handlers import (
+    Deps,
+    on_error,
+    on_group_message,
+    on_migrate,
+    on_private_message,
+    on_unhandled,
+)
+from bot.platforms.telegram.polling import ReadableUpdates
 from bot.platforms.telegram.presses import on_press
 from bot.platforms.telegram.replies import Replies
+from bot.platforms.telegram.updates import id_of
+
+log = logging.getLogger(__name__)
 
 # How often a request refused with 429 is retried, each time after the retry_after Telegram gave.
 FLOOD_RETRIES = 3
@@ -18,22 +39,48 @@ FLOOD_RETRIES = 3
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
-def build_application(app: App, token: str) -> Application:  # type: ignore[type-arg]
+class HelpdeskApplication(Application):  # type: ignore[type-arg]
+    """An update the library itself fails on is logged and dropped. Without this, one update with,
+    say, a list for chat.id (python-telegram-bot does not check types) ends the library's update
+    loop after the handlers ran: the process lives on, and never handles another update."""
+
+    __slots__ = ()
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        except Exception as exc:  # noqa: BLE001 - see the class docstring; handler errors go to on_error
+            log.error("update %s dropped: python-telegram-bot failed on it (%s)",
+                      id_of(update) if isinstance(update, Update) else "?", type(exc).__name__)
+
+
+def build_application(
+    app: App, token: str, *, request: BaseRequest | None = None, flood_limits: bool = True
+) -> Application:  # type: ignore[type-arg]
     """Updates are processed one at a time (the library's default): a person's messages are
-    answered in the order they were sent, which a flow needs."""
-    application = (
+    answered in the order they were sent, which a flow needs.
+
+    `request` and `flood_limits=False` are for bench/engine.py: Bot API calls answered in process,
+    and no waiting under Telegram's limits, so that it measures our code."""
+    builder = (
         ApplicationBuilder()
+        .application_class(HelpdeskApplication)
         .token(token)
         .base_url(app.settings.telegram_api_url)
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
         .job_queue(None)  # scheduling is the scheduler's job, on every platform (DESIGN.md)
-        .build()
+        .get_updates_request(ReadableUpdates(connection_pool_size=1))  # the library's default size
     )
+    if flood_limits:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+    if request is not None:
+        builder = builder.request(request)
+    application = builder.build()
     deps = Deps(app.runtime, Replies(app.sessions, app.content.book))
     message = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, partial(on_migrate, deps)))
     application.add_handler(MessageHandler(message & filters.ChatType.PRIVATE, partial(on_private_message, deps)))
     application.add_handler(MessageHandler(message & filters.ChatType.GROUPS, partial(on_group_message, deps)))
     application.add_handler(CallbackQueryHandler(partial(on_press, deps)))
+    application.add_handler(TypeHandler(Update, on_unhandled))  # last: only what nothing above took
     application.add_error_handler(partial(on_error, deps))
     return application

@@ -15,7 +15,7 @@ from telegram.ext import ContextTypes
 from bot.engine.messages import Inbound
 from bot.engine.runtime import Runtime
 from bot.platforms.telegram.replies import PLATFORM, Replies, person_language
-from bot.platforms.telegram.updates import addressed_to_bot, inbound_from_message
+from bot.platforms.telegram.updates import addressed_to_bot, id_of, inbound_from_message
 from bot.store import repo
 from bot.store.models import Chat
 
@@ -41,10 +41,10 @@ async def on_group_message(deps: Deps, update: Update, context: Context) -> None
     """With privacy mode on Telegram sends a group only commands, replies and mentions; this check
     holds when privacy mode is off as well, and drops commands meant for other bots."""
     message = update.message
-    if message is None or not addressed_to_bot(message, context.bot.username, context.bot.id):
+    if message is None:
         return
-    inbound = inbound_from_message(update, in_group=True)
-    if inbound is None:
+    inbound = inbound_from_message(update, in_group=True)  # first: it checks the fields read below
+    if inbound is None or not addressed_to_bot(message, context.bot.username, context.bot.id):
         return
     await _answer(deps, context.bot, inbound)
 
@@ -54,6 +54,13 @@ async def _answer(deps: Deps, bot: Bot, inbound: Inbound) -> None:
     assert inbound.chat_id is not None
     log.debug("update %s: %d repl%s", inbound.event_id, len(replies), "y" if len(replies) == 1 else "ies")
     await deps.replies.send_all(bot, inbound.chat_id, replies)
+
+
+async def on_unhandled(update: Update, context: Context) -> None:
+    """The last handler: an update no other handler took (another kind than the bot asked for, a
+    chat type it does not serve) is ignored, with a line saying so."""
+    kind = next((name for name in Update.ALL_TYPES if getattr(update, name, None) is not None), None)
+    log.info("update %s ignored: %s", id_of(update), f"{kind} is not handled here" if kind else "empty")
 
 
 async def on_migrate(deps: Deps, update: Update, context: Context) -> None:

@@ -15,6 +15,7 @@ from bot.engine.messages import Inbound, Outbound
 from bot.platforms.telegram.buttons import DONE, labels_of, markup, parse_callback_data, toggled
 from bot.platforms.telegram.handlers import Context, Deps
 from bot.platforms.telegram.replies import PLATFORM, person_language
+from bot.platforms.telegram.updates import id_of
 from bot.store import repo
 from bot.store.models import CallbackKey, utcnow
 
@@ -41,6 +42,7 @@ async def _press(deps: Deps, update: Update, query: CallbackQuery, bot: Bot) -> 
     message = query.message
     chat = message.chat if message is not None else None
     if message is None or chat is None or chat.type != TelegramChat.PRIVATE:
+        log.info("update %s ignored: a press outside a private chat", id_of(update))
         return None  # keyboards are only ever sent to private chats
     user = query.from_user
     book, sessions = deps.replies.book, deps.replies.sessions
@@ -61,6 +63,7 @@ async def _press(deps: Deps, update: Update, query: CallbackQuery, bot: Bot) -> 
                 if payload is not None:
                     row.payload = payload
     if press is None or payload is None:
+        log.info("update %s ignored: a press of an unknown or used keyboard (told it expired)", id_of(update))
         await _quietly(bot.edit_message_reply_markup(chat.id, message.message_id, reply_markup=None))
         return book.say("telegram.button_expired", lang)
     if toggle:

@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from datetime import datetime
 
 from telegram import Message, Update
 
 from bot.engine.messages import Attachment, Inbound
 from bot.platforms.telegram.replies import PLATFORM
 
+log = logging.getLogger(__name__)
+
 _COMMAND = re.compile(r"^/\w+(?:@(\w+))?")
+# Telegram's own limit for a message text (captions: 1024); anything longer did not come from it.
+MAX_TEXT = 4096
 
 
 def inbound_from_message(update: Update, *, in_group: bool) -> Inbound | None:
-    """None for what no person sent (a channel post has no sender)."""
+    """None for what no person sent (a channel post has no sender), and for an update whose fields
+    are not what the Bot API sends (python-telegram-bot does not check types): ignored, with a log
+    line that names the update and the field, never the text."""
     message = update.message
     if message is None or message.from_user is None:
+        log.info("update %s ignored: no sender", id_of(update))
+        return None
+    problem = malformed(update, message)
+    if problem is not None:
+        log.warning("update %s ignored: %s", id_of(update), problem)
         return None
     user = message.from_user
     return Inbound(
@@ -29,6 +42,38 @@ def inbound_from_message(update: Update, *, in_group: bool) -> Inbound | None:
         attachments=attachments_of(message),
         in_group=in_group,
     )
+
+
+def malformed(update: Update, message: Message) -> str | None:
+    """What is wrong with the fields an Inbound is made of (and the date every message has), or None."""
+    user = message.from_user
+    assert user is not None
+    chat_id = message.chat.id if message.chat is not None else None
+    numbers = {"update_id": update.update_id, "from.id": user.id, "chat.id": chat_id}
+    for name, value in numbers.items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            return f"{name} is not a number"
+    if not isinstance(user.first_name, str):
+        return "from.first_name is not a string"
+    if not isinstance(message.date, datetime):
+        return "date is missing"
+    texts = {
+        "text": message.text, "caption": message.caption, "from.last_name": user.last_name,
+        "from.language_code": user.language_code,
+    }
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            return f"{name} is not a string"
+    for name in ("text", "caption"):
+        if len(texts[name] or "") > MAX_TEXT:
+            return f"{name} is longer than Telegram allows ({len(texts[name] or '')} characters)"
+    return None
+
+
+def id_of(update: Update) -> str:
+    """The update id for a log line; '?' when it is not a number (it came from the payload)."""
+    value = update.update_id
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else "?"
 
 
 def attachments_of(message: Message) -> tuple[Attachment, ...]:
