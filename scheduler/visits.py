@@ -128,6 +128,15 @@ async def add_visit(
     return visit
 
 
+async def scheduled_visit(session: AsyncSession, plan: VisitPlan, company_name: str, number: int) -> tuple[Company, Visit]:
+    """The company's visit `number`, which must still be scheduled (to move or cancel it)."""
+    company = await company_named(session, company_name)
+    visit = await visit_of(session, company, check_number(plan, number))
+    if visit is None or visit.status != "scheduled":
+        raise ProgrammeError("programme.no_visit", company=company.name, n=number)
+    return company, visit
+
+
 async def move_visit(
     session: AsyncSession, content: Content, tz: ZoneInfo, company_name: str, number: int, *, now: datetime,
     at: datetime | None = None, mode: str | None = None, place: str | None = None, expert: str | None = None,
@@ -135,10 +144,7 @@ async def move_visit(
 ) -> Visit:
     """A new date (or mode, place, expert): the old reminders go, new ones are planned."""
     plan = plan_of(content)
-    company = await company_named(session, company_name)
-    visit = await visit_of(session, company, check_number(plan, number))
-    if visit is None or visit.status != "scheduled":
-        raise ProgrammeError("programme.no_visit", company=company.name, n=number)
+    company, visit = await scheduled_visit(session, plan, company_name, number)
     if at is None and mode is None and place is None and expert is None:
         raise ProgrammeError("programme.nothing_to_change")
     old_start = visit.starts_at
@@ -165,11 +171,7 @@ async def cancel_visit(
     session: AsyncSession, content: Content, tz: ZoneInfo, company_name: str, number: int, *, now: datetime,
     notify: bool = True,
 ) -> Visit:
-    plan = plan_of(content)
-    company = await company_named(session, company_name)
-    visit = await visit_of(session, company, check_number(plan, number))
-    if visit is None or visit.status != "scheduled":
-        raise ProgrammeError("programme.no_visit", company=company.name, n=number)
+    company, visit = await scheduled_visit(session, plan_of(content), company_name, number)
     await cancel_pending(session, f"visit:{visit.id}:r{visit.revision}:", "visit cancelled")
     visit.status = "cancelled"
     visit.revision += 1

@@ -9,16 +9,16 @@ import random
 from collections import Counter
 from datetime import timedelta
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Awaitable, Callable
+from typing import Awaitable, Callable
 
 import pytest
 from sqlalchemy import select
 
-from bot.app import App, open_app
-from bot.config import Settings, async_url
+from bot.app import App
+from bot.config import async_url
 from bot.engine.messages import Outbound
 from bot.engine.runtime import Runtime
-from bot.platforms.telegram import TelegramSender, telegram_sender
+from bot.platforms.telegram import TelegramSender
 from bot.store.db import make_engine, session_factory
 from bot.store.models import OutboxClaim, OutboxRow
 from bot.store.outbox import Recipient, enqueue
@@ -29,8 +29,9 @@ from scheduler.notices import notice_status
 from scheduler.worker import DeliveryWorker
 from tests.conftest import ON_POSTGRES, Clock
 from tests.fakes.telegram_api import FakeTelegramAPI, telegram_api
+from tests.test_telegram_sender import app, sender  # the app and sender against the stand-in Bot API
 
-__all__ = ["telegram_api"]  # the fixture, used by name
+__all__ = ["telegram_api", "app", "sender"]  # fixtures, used by name
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
@@ -106,21 +107,6 @@ async def test_a_scattering_of_429s_does_not_stop_a_fast_bot() -> None:
 
 
 # --- the worker against the stand-in Telegram Bot API
-
-
-@pytest.fixture
-async def app(database_url: str, telegram_api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[App]:
-    monkeypatch.setenv("HELPDESK_DATABASE_URL", database_url)
-    monkeypatch.setenv("HELPDESK_TELEGRAM_API_URL", telegram_api.base_url)
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", telegram_api.token)
-    async with open_app(Settings()) as opened:
-        yield opened
-
-
-@pytest.fixture
-async def sender(app: App) -> AsyncIterator[TelegramSender]:
-    async with telegram_sender(app) as opened:
-        yield opened
 
 
 async def queue(sessions, now, chats: list[str], ref: str = "n1", platform: str = "telegram") -> None:  # type: ignore[no-untyped-def]
