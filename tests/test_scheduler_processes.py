@@ -27,7 +27,7 @@ from scheduler.notices import broadcast
 from scheduler.visits import VisitSpec, add_visit
 from tests.calendar_setup import company, person
 from tests.conftest import ON_POSTGRES
-from tests.fakes.telegram_api import FakeTelegramAPI, telegram_api
+from tests.fakes.telegram_api import BotProcess, FakeTelegramAPI, telegram_api
 
 __all__ = ["telegram_api"]
 pytestmark = pytest.mark.slow
@@ -169,3 +169,22 @@ async def test_two_processes_deliver_each_reminder_once_and_the_scheduler_moves_
         for worker in workers:
             if worker.process.poll() is None:
                 worker.stop()
+
+
+async def test_the_chat_server_delivers_notices_itself(
+    runtime: Runtime, database_url: str, telegram_api: FakeTelegramAPI, tmp_path: Path
+) -> None:
+    """`helpdesk serve telegram` alone (no `scheduler run` beside it) sends what the outbox holds."""
+    await company(runtime, "A社", "csirt")
+    chats = [str(710_000 + n) for n in range(3)]
+    for chat in chats:
+        await person(runtime, chat, role="member", company="A社", platform="telegram")
+    async with runtime.sessions.begin() as session:
+        await broadcast(session, runtime.content, parse_audience("all"), "サーバーからのお知らせ", now=utcnow())
+    bot = BotProcess(telegram_api, database_url, tmp_path)
+    try:
+        bot.wait_for(lambda: len(delivered(telegram_api, "サーバーから")) == len(chats) or None, 60, "3 notices")
+    finally:
+        assert bot.stop() == 0, bot.output
+    assert delivered(telegram_api, "サーバーから") == Counter({int(c): 1 for c in chats})
+    assert all(r.status == "sent" for r in await outbox_rows(runtime))

@@ -29,6 +29,7 @@ from bot.platforms.slack.background import Background
 from bot.platforms.slack.dialogue import Dialogue
 from bot.platforms.slack.listeners import register
 from bot.platforms.slack.sender import SlackSender
+from scheduler.background import delivering
 
 EVENTS_PATH = "/slack/events"
 HOST = "0.0.0.0"  # Slack calls in from the internet (usually through a reverse proxy)
@@ -147,10 +148,13 @@ async def serve(application: App, *, port: int) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            if secrets.app_token:
-                await _socket_mode(slack.bolt, secrets.app_token, stop)
-            else:
-                await _http(slack, port, stop)
+            # This process also delivers the outbox's Slack notices and, if it holds the lock, runs
+            # the scheduler (scheduler/background.py): no second process needed.
+            async with delivering(application.runtime, [SlackSender(slack.bolt.client, application.content.book)]):
+                if secrets.app_token:
+                    await _socket_mode(slack.bolt, secrets.app_token, stop)
+                else:
+                    await _http(slack, port, stop)
         finally:
             for signum in (signal.SIGINT, signal.SIGTERM):
                 loop.remove_signal_handler(signum)

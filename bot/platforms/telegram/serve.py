@@ -24,6 +24,8 @@ from bot.config import SettingsError
 from bot.platforms.telegram.application import ALLOWED_UPDATES, build_application
 from bot.platforms.telegram.commands import register_commands
 from bot.platforms.telegram.logs import configure_logging
+from bot.platforms.telegram.sender import telegram_sender
+from scheduler.background import delivering
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,10 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
                     await _start_updates(application, webhook_url, port, secret)
                     mode = f"webhook on port {port}" if webhook_url else "long polling"
                     print(f"telegram: @{application.bot.username} is running ({mode}); stop with Ctrl-C", file=sys.stderr)
-                    await stop.wait()
+                    # The same process delivers the outbox's Telegram notices and, if it holds the
+                    # lock, runs the scheduler (scheduler/background.py): no second process needed.
+                    async with telegram_sender(app) as sender, delivering(app.runtime, [sender]):
+                        await stop.wait()
                 finally:
                     await _stop_updates(application)
                     await application.stop()
