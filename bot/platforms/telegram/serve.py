@@ -1,8 +1,8 @@
 """`helpdesk serve telegram`: long polling, or a webhook with a secret token; stops on SIGTERM/SIGINT.
 
 The CLI already runs an event loop (asyncio.run), so the Application is driven with its lower-level
-calls (initialize/start, updater.start_polling or start_webhook, then stop) rather than run_polling,
-which would want a loop of its own.
+calls (initialize/start, updater.start_polling or our webhook endpoint, then stop) rather than
+run_polling, which would want a loop of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Iterator
 from urllib.parse import urlsplit
 
+from aiohttp import web
 from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application
 
@@ -25,6 +26,7 @@ from bot.platforms.telegram.application import ALLOWED_UPDATES, build_applicatio
 from bot.platforms.telegram.commands import register_commands
 from bot.platforms.telegram.logs import configure_logging
 from bot.platforms.telegram.sender import telegram_sender
+from bot.platforms.telegram.webhook import webhook_app
 from scheduler.background import delivering
 
 log = logging.getLogger(__name__)
@@ -53,8 +55,9 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
             async with application:  # initialize: getMe checks the token
                 await register_commands(application.bot, app.content.book)
                 await application.start()
+                webhook = None
                 try:
-                    await _start_updates(application, webhook_url, port, secret)
+                    webhook = await _start_updates(application, webhook_url, port, secret)
                     mode = f"webhook on port {port}" if webhook_url else "long polling"
                     print(f"telegram: @{application.bot.username} is running ({mode}); stop with Ctrl-C", file=sys.stderr)
                     # The same process delivers the outbox's Telegram notices and, if it holds the
@@ -62,7 +65,7 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
                     async with telegram_sender(app) as sender, delivering(app.runtime, [sender]):
                         await stop.wait()
                 finally:
-                    await _stop_updates(application)
+                    await _stop_updates(application, webhook)
                     await application.stop()
     except InvalidToken:
         raise SettingsError("the Telegram Bot API refused TELEGRAM_BOT_TOKEN") from None
@@ -74,25 +77,46 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
 
 async def _start_updates(
     application: Application, webhook_url: str | None, port: int, secret: str  # type: ignore[type-arg]
-) -> None:
+) -> web.AppRunner | None:
+    """Polling (the library's updater), or our webhook endpoint (webhook.py): its runner, to stop."""
     updater = application.updater
     assert updater is not None  # the builder makes one unless told not to
     if webhook_url is None:
         await updater.start_polling(
             allowed_updates=ALLOWED_UPDATES, bootstrap_retries=STARTUP_RETRIES, error_callback=_polling_failed
         )
-        return
-    await updater.start_webhook(
-        listen=WEBHOOK_LISTEN, port=port, url_path=urlsplit(webhook_url).path.strip("/"),
-        webhook_url=webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES,
-        bootstrap_retries=STARTUP_RETRIES,
-    )
+        return None
+    runner = web.AppRunner(webhook_app(application, urlsplit(webhook_url).path, secret))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, WEBHOOK_LISTEN, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise SettingsError(f"cannot listen on port {port}: {exc.strerror}") from None
+    await _set_webhook(application, webhook_url, secret)  # listening first: Telegram may send at once
+    return runner
 
 
-async def _stop_updates(application: Application) -> None:  # type: ignore[type-arg]
+async def _set_webhook(application: Application, webhook_url: str, secret: str) -> None:  # type: ignore[type-arg]
+    for attempt in range(STARTUP_RETRIES + 1):
+        try:
+            await application.bot.set_webhook(webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+            return
+        except BadRequest:
+            raise  # a refusal (say, not HTTPS): serve() turns it into one clear line
+        except NetworkError as exc:  # a 429 is retried by the rate limiter already
+            if attempt == STARTUP_RETRIES:
+                raise
+            log.warning("setWebhook failed (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(1.0)
+
+
+async def _stop_updates(application: Application, webhook: web.AppRunner | None) -> None:  # type: ignore[type-arg]
     """After a run of Bot API errors the library's polling loop sleeps up to 30 s before it notices
     the stop; a stop should not take that long (docker stop kills after 10 s). Updates fetched but
     not yet confirmed then come again at the next start, and are handled once."""
+    if webhook is not None:
+        await webhook.cleanup()  # requests in flight finish; Telegram retries the ones refused meanwhile
     updater = application.updater
     if updater is None or not updater.running:
         return
