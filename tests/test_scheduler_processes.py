@@ -95,15 +95,21 @@ async def outbox_rows(runtime: Runtime) -> list[OutboxRow]:
         return list(await session.scalars(select(OutboxRow)))
 
 
-async def test_a_broadcast_killed_midway_is_finished_after_a_restart(
-    runtime: Runtime, database_url: str, telegram_api: FakeTelegramAPI, tmp_path: Path
-) -> None:
+async def broadcast_to_members(runtime: Runtime, members: int, text: str) -> list[str]:
+    """A company with `members` Telegram members, and a broadcast to all queued; their chat ids."""
     await company(runtime, "A社", "csirt")
-    chats = [str(700_000 + n) for n in range(150)]
+    chats = [str(700_000 + n) for n in range(members)]
     for chat in chats:
         await person(runtime, chat, role="member", company="A社", platform="telegram")
     async with runtime.sessions.begin() as session:
-        await broadcast(session, runtime.content, parse_audience("all"), "年末年始の窓口のご案内", now=utcnow())
+        await broadcast(session, runtime.content, parse_audience("all"), text, now=utcnow())
+    return chats
+
+
+async def test_a_broadcast_killed_midway_is_finished_after_a_restart(
+    runtime: Runtime, database_url: str, telegram_api: FakeTelegramAPI, tmp_path: Path
+) -> None:
+    chats = await broadcast_to_members(runtime, 150, "年末年始の窓口のご案内")
     for _ in range(3):  # the platform misbehaves now and then
         telegram_api.fail("sendMessage", 429, retry_after=1)
         telegram_api.fail("sendMessage", 500)
@@ -175,12 +181,7 @@ async def test_the_chat_server_delivers_notices_itself(
     runtime: Runtime, database_url: str, telegram_api: FakeTelegramAPI, tmp_path: Path
 ) -> None:
     """`helpdesk serve telegram` alone (no `scheduler run` beside it) sends what the outbox holds."""
-    await company(runtime, "A社", "csirt")
-    chats = [str(710_000 + n) for n in range(3)]
-    for chat in chats:
-        await person(runtime, chat, role="member", company="A社", platform="telegram")
-    async with runtime.sessions.begin() as session:
-        await broadcast(session, runtime.content, parse_audience("all"), "サーバーからのお知らせ", now=utcnow())
+    chats = await broadcast_to_members(runtime, 3, "サーバーからのお知らせ")
     bot = BotProcess(telegram_api, database_url, tmp_path)
     try:
         bot.wait_for(lambda: len(delivered(telegram_api, "サーバーから")) == len(chats) or None, 60, "3 notices")

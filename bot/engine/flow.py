@@ -61,9 +61,11 @@ class CompiledFlow:
         self.version = _version_of(definition, sections)
         self._group_of: dict[str, str] = {}  # question id -> id of the group it belongs to
         self._questions: dict[str, Question] = {}
+        self._more: dict[str, Question] = {}  # group id -> its "one more?" question, built once
         for section in sections:
             for item in section.items:
                 if isinstance(item, Group):
+                    self._more[item.id] = _more_question(item)
                     for question in item.items:
                         self._group_of[question.id] = item.id
                         self._questions[question.id] = question
@@ -105,7 +107,7 @@ class CompiledFlow:
 
     def _group_steps(self, group: Group, section_index: int, answers: Mapping[str, Answer]) -> list[Step]:
         steps: list[Step] = []
-        more = _more_question(group)
+        more = self._more[group.id]
         for entry in range(1, group.max_repeat + 1):
             for question in group.items:
                 if self._holds(question.when, answers, group.id, entry):
