@@ -109,7 +109,7 @@ def test_menus_are_registered_in_japanese_english_and_a_default(
     assert bot.stop() == 0
     for language in (None, "ja", "en"):
         assert menus[(language, "default")] == [
-            "start", "hearing", "incident", "soudan", "status", "help", "cancel", "lang"
+            "start", "hearing", "incident", "soudan", "visits", "events", "status", "help", "cancel", "lang"
         ]
         assert menus[(language, "all_group_chats")] == ["link", "unlink", "status", "help"]
     descriptions = {

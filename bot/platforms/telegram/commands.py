@@ -13,7 +13,7 @@ from bot.engine.i18n import MessageBook
 log = logging.getLogger(__name__)
 
 # /incident and /soudan are routed like any other command (the engine answers them once they exist).
-PRIVATE_COMMANDS = ("start", "hearing", "incident", "soudan", "status", "help", "cancel", "lang")
+PRIVATE_COMMANDS = ("start", "hearing", "incident", "soudan", "visits", "events", "status", "help", "cancel", "lang")
 # Telegram command names are unique per menu, so the group menu's descriptions have their own keys.
 GROUP_COMMANDS = {"link": "link", "unlink": "unlink", "status": "group_status", "help": "group_help"}
 LANGUAGES: tuple[str | None, ...] = (None, "ja", "en")  # None: the default for other app languages
