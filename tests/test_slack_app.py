@@ -4,6 +4,7 @@ the app decided (language, App Home)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -211,3 +212,27 @@ async def test_submitting_no_checkbox_keeps_the_question_open(
     async with runtime.sessions() as session:
         assert await repo.person_by_platform(session, "slack", person.user_id) is None  # the engine was not asked
 
+
+
+async def test_work_after_the_ack_runs_a_few_turns_at_a_time_and_urgent_work_skips_the_line() -> None:
+    from bot.platforms.slack.background import Background
+
+    background = Background(running=3)
+    running, most, gate = [0], [0], asyncio.Event()
+    order: list[str] = []
+
+    async def turn(name: str) -> None:
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        order.append(name)
+        await gate.wait()
+        running[0] -= 1
+
+    for n in range(10):
+        background.spawn(turn(f"t{n}"))
+    background.spawn(turn("modal"), urgent=True)
+    await asyncio.sleep(0.05)
+    assert "modal" in order and len(order) == 4  # three turns and the urgent one; the rest wait
+    gate.set()
+    await background.idle()
+    assert most[0] == 4 and order[:3] == ["t0", "t1", "t2"] and order[4:] == [f"t{n}" for n in range(3, 10)]

@@ -10,14 +10,26 @@ from typing import Any, Coroutine
 log = logging.getLogger(__name__)
 
 
-class Background:
-    def __init__(self) -> None:
-        self._tasks: set[asyncio.Task[Any]] = set()
+# Turns running at once. Without a cap a flood of requests started thousands of turns together, all
+# racing for the database pool (and, on SQLite, for its one writer), and the answers nearly stopped
+# while the acks went on (bench/README.md, Slack acknowledgements); with it the rest wait in order.
+RUNNING = 8
 
-    def spawn(self, work: Coroutine[Any, Any, Any]) -> None:
-        task = asyncio.create_task(work)
+
+class Background:
+    def __init__(self, running: int = RUNNING) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._slots = asyncio.Semaphore(running)
+
+    def spawn(self, work: Coroutine[Any, Any, Any], *, urgent: bool = False) -> None:
+        """`urgent` work skips the line: opening a modal must happen within the trigger's 3 s."""
+        task = asyncio.create_task(work if urgent else self._in_turn(work))
         self._tasks.add(task)
         task.add_done_callback(self._done)
+
+    async def _in_turn(self, work: Coroutine[Any, Any, Any]) -> Any:
+        async with self._slots:
+            return await work
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._tasks.discard(task)

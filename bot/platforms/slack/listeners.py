@@ -50,7 +50,7 @@ def register(bolt: AsyncApp, dialogue: Dialogue, background: Background) -> None
         text = engine_text(command.text)
         if text == incident.ENGINE_COMMAND:  # a new report, in a modal; "incident status" and the like are the engine's
             await ack()
-            background.spawn(incident.report(dialogue, user, command.trigger_id))
+            background.spawn(incident.report(dialogue, user, command.trigger_id), urgent=True)
             return
         await ack(**dialogue.command_ack(user, command.channel_id))
         if text is None:
@@ -78,7 +78,7 @@ def register(bolt: AsyncApp, dialogue: Dialogue, background: Background) -> None
         await ack()
         shortcut = payloads.read(payloads.Shortcut, body, "shortcut")
         if shortcut is not None:
-            background.spawn(incident.report(dialogue, shortcut.user.id, shortcut.trigger_id))
+            background.spawn(incident.report(dialogue, shortcut.user.id, shortcut.trigger_id), urgent=True)
 
     @bolt.view(incident.FORM_CALLBACK)
     async def on_incident_form(ack: AsyncAck, body: dict[str, Any]) -> None:
