@@ -515,13 +515,9 @@ async def _senders(application: App, stack: Any) -> list[Any]:
 
         senders.append(await stack.enter_async_context(telegram_sender(application)))
     if settings.slack_bot_token is not None:
-        from slack_sdk.web.async_client import AsyncWebClient
+        from bot.platforms.slack import slack_sender
 
-        from bot.platforms.slack import SlackSender
-
-        base = settings.slack_api_url if settings.slack_api_url.endswith("/") else settings.slack_api_url + "/"
-        client = AsyncWebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base)
-        senders.append(SlackSender(client, application.content.book))
+        senders.append(slack_sender(application))
     return senders
 
 

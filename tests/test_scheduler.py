@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -33,7 +34,8 @@ from tests.conftest import ON_POSTGRES, Clock
 # APScheduler runs jobs on the system clock while the bot's clock is the test's: the dates below are
 # written for the test clock's week and moved by whole weeks until that week lies ahead of today,
 # so no job is past due on the system clock (whatever day the suite runs) and weekdays stay put.
-AHEAD = timedelta(weeks=max(0, -(-(datetime.now(timezone.utc) - Clock().now + timedelta(days=7)) // timedelta(weeks=1))))
+_BEHIND = datetime.now(timezone.utc) + timedelta(days=7) - Clock().now  # how far the test week lies behind
+AHEAD = timedelta(weeks=max(0, math.ceil(_BEHIND / timedelta(weeks=1))))
 
 
 def at(text: str) -> datetime:

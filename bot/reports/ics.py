@@ -36,6 +36,21 @@ def _programme_name(content: Content, lang: str) -> str:
     return programme.name.get(lang) if programme and programme.name else ""
 
 
+def _entry(uid: str, row: Visit | Event, summary: str, tz: ZoneInfo, now: datetime) -> CalendarEvent:
+    """What a visit's and an event's invitation share: identity, revision, time, place, status."""
+    entry = CalendarEvent()
+    entry.add("uid", f"{uid}@{UID_DOMAIN}")
+    entry.add("sequence", row.revision)  # a moved visit or event updates the invitation already held
+    entry.add("dtstamp", now)
+    entry.add("dtstart", row.starts_at.astimezone(tz))
+    entry.add("dtend", (row.starts_at + timedelta(minutes=row.duration_minutes)).astimezone(tz))
+    entry.add("summary", summary)
+    if row.place:
+        entry.add("location", row.place)
+    entry.add("status", "CANCELLED" if row.status == "cancelled" else "CONFIRMED")
+    return entry
+
+
 def visits_ics(
     visits: list[tuple[Visit, Company]], content: Content, tz: ZoneInfo, lang: str, *, now: datetime,
 ) -> bytes:
@@ -44,20 +59,12 @@ def visits_ics(
     say = Say(content, lang, tz)
     name = _programme_name(content, lang)
     for visit, company in visits:
-        entry = CalendarEvent()
-        entry.add("uid", f"visit-{visit.id}@{UID_DOMAIN}")
-        entry.add("sequence", visit.revision)
-        entry.add("dtstamp", now)
-        entry.add("dtstart", visit.starts_at.astimezone(tz))
-        entry.add("dtend", (visit.starts_at + timedelta(minutes=visit.duration_minutes)).astimezone(tz))
         title = visit_title(say, visit.number)
-        entry.add("summary", f"{name} {title} ({company.name})" if name else f"{title} ({company.name})")
-        if visit.place:
-            entry.add("location", visit.place)
-            if visit.mode == "online":
-                entry.add("url", visit.place)
+        entry = _entry(f"visit-{visit.id}", visit, f"{name} {title} ({company.name})" if name else f"{title} ({company.name})",
+                       tz, now)
+        if visit.place and visit.mode == "online":
+            entry.add("url", visit.place)
         entry.add("description", "\n".join(visit_lines(say, visit, company=company.name)[1:]))
-        entry.add("status", "CANCELLED" if visit.status == "cancelled" else "CONFIRMED")
         calendar.add_component(entry)
     calendar.add_missing_timezones()
     return calendar.to_ical()
@@ -65,17 +72,7 @@ def visits_ics(
 
 def event_ics(event: Event, content: Content, tz: ZoneInfo, lang: str, *, now: datetime) -> bytes:
     calendar = _calendar("CANCEL" if event.status == "cancelled" else "PUBLISH")
-    entry = CalendarEvent()
-    entry.add("uid", f"event-{event.id}@{UID_DOMAIN}")
-    entry.add("sequence", event.revision)
-    entry.add("dtstamp", now)
-    entry.add("dtstart", event.starts_at.astimezone(tz))
-    entry.add("dtend", (event.starts_at + timedelta(minutes=event.duration_minutes)).astimezone(tz))
     name = _programme_name(content, lang)
-    entry.add("summary", f"{name} {event.title}" if name else event.title)
-    if event.place:
-        entry.add("location", event.place)
-    entry.add("status", "CANCELLED" if event.status == "cancelled" else "CONFIRMED")
-    calendar.add_component(entry)
+    calendar.add_component(_entry(f"event-{event.id}", event, f"{name} {event.title}" if name else event.title, tz, now))
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -11,7 +11,7 @@ inbound (payloads -> Inbound), blocks (Outbound -> Block Kit), home (the App Hom
 
 from __future__ import annotations
 
-from bot.platforms.slack.sender import SlackSender
+from bot.platforms.slack.sender import SlackSender, slack_sender
 from bot.platforms.slack.server import serve
 
-__all__ = ["SlackSender", "serve"]
+__all__ = ["SlackSender", "serve", "slack_sender"]

@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.app import App
+from bot.config import SettingsError
 from bot.engine.i18n import MessageBook
 from bot.engine.messages import Outbound
 from bot.platforms.base import DeliveryError, RetryLater, Undeliverable
@@ -44,6 +46,11 @@ class Opened:
 
     view_id: str
     hash: str | None
+
+
+def api_base(url: str) -> str:
+    """HELPDESK_SLACK_API_URL as slack_sdk wants it: method names are appended to it."""
+    return url if url.endswith("/") else url + "/"
 
 
 class SlackSender:
@@ -109,3 +116,12 @@ def _seconds(value: str | None) -> float | None:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
         return None
+
+
+def slack_sender(app: App) -> SlackSender:
+    """A sender with a Web API client of its own, for a process without the Slack server."""
+    token = app.settings.slack_bot_token
+    if token is None:
+        raise SettingsError("SLACK_BOT_TOKEN is not set")
+    client = AsyncWebClient(token=token.get_secret_value(), base_url=api_base(app.settings.slack_api_url))
+    return SlackSender(client, app.content.book)

@@ -28,7 +28,7 @@ from bot.platforms.slack import intake
 from bot.platforms.slack.background import Background
 from bot.platforms.slack.dialogue import Dialogue
 from bot.platforms.slack.listeners import register
-from bot.platforms.slack.sender import SlackSender
+from bot.platforms.slack.sender import SlackSender, api_base
 from scheduler.background import delivering
 
 EVENTS_PATH = "/slack/events"
@@ -59,10 +59,6 @@ def credentials(settings: Settings) -> Credentials:
             f"(or set SLACK_APP_TOKEN for Socket Mode); {DOCS}"
         )
     return Credentials(bot_token, signing_secret or "", app_token)
-
-
-def api_base(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
 
 
 class _NoTokenNotice(logging.Filter):
