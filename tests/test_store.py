@@ -91,6 +91,26 @@ async def test_optimistic_locking_refuses_a_stale_conversation_update(convo: Con
             await second.commit()
 
 
+async def test_saving_a_step_refuses_a_stale_conversation_and_keeps_the_winner(convo: Convo) -> None:
+    """The step's own UPDATE (repo.save_conversation) checks the version as the ORM does."""
+    await start_hearing(convo)
+    sessions = convo.runtime.sessions
+    async with sessions() as first, sessions() as second:
+        a = await first.scalar(select(Conversation))
+        b = await second.scalar(select(Conversation))
+        assert a is not None and b is not None
+        await repo.save_conversation(first, a, current_step="sites")
+        await first.commit()
+        assert a.version == b.version + 1
+        with pytest.raises(StaleDataError):
+            await repo.save_conversation(second, b, current_step="pc_count")
+        await second.rollback()
+    async with sessions() as session:
+        stored = await session.scalar(select(Conversation))
+        assert stored is not None and (stored.current_step, stored.version) == ("sites", a.version)
+        assert stored not in session.dirty
+
+
 async def test_invitation_codes(runtime: Runtime, clock: Clock) -> None:
     code = await add_company(runtime, "株式会社サンプル", "csirt", role="member", uses=1)
     alice, bob = Convo(runtime, "alice"), Convo(runtime, "bob")

@@ -38,15 +38,13 @@ async def load_state(ctx: Ctx, conversation: Conversation) -> FlowState:
 
 
 async def save_state(ctx: Ctx, conversation: Conversation, state: FlowState, recorded: Iterable[Recorded]) -> None:
-    repo.append_answers(ctx.session, conversation.id, recorded, ctx.now)
-    conversation.current_step = state.cursor
-    conversation.status = state.status
-    conversation.awaiting = state.awaiting
-    conversation.updated_at = ctx.now
-    if state.status == "completed" and conversation.completed_at is None:
-        conversation.completed_at = ctx.now
-    # Flushed here so that a conflicting concurrent update fails before any reply is sent.
-    await ctx.session.flush()
+    await repo.append_answers(ctx.session, conversation.id, recorded, ctx.now)
+    completed = state.status == "completed" and conversation.completed_at is None
+    # Written now, so that a conflicting concurrent update fails before any reply is sent.
+    await repo.save_conversation(
+        ctx.session, conversation, current_step=state.cursor, status=state.status, awaiting=state.awaiting,
+        updated_at=ctx.now, completed_at=ctx.now if completed else conversation.completed_at,
+    )
 
 
 async def step_questionnaire(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> StepResult:
@@ -80,8 +78,7 @@ async def begin_conversation(ctx: Ctx, flow: Any, prefill: Iterable[Recorded] = 
         current.status = "paused"
         current.updated_at = ctx.now
     conversation = await repo.start_conversation(ctx.session, ctx.person.id, flow, ctx.now)
-    repo.append_answers(ctx.session, conversation.id, prefill, ctx.now)
-    await ctx.session.flush()
+    await repo.append_answers(ctx.session, conversation.id, prefill, ctx.now)
     return conversation
 
 

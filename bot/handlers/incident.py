@@ -193,7 +193,7 @@ async def record_attachments(ctx: Ctx, inbound: Inbound, active: Conversation | 
     if active is not None and active.flow_id == INCIDENT_FLOW:
         incident = await service.incident_of_conversation(ctx.session, active.id)
         if incident is None:  # not filed yet: kept with the draft, moved to the timeline on filing
-            repo.append_answers(
+            await repo.append_answers(
                 ctx.session, active.id,
                 [Recorded(f"{ATTACHMENT_KEY}{n}_{ctx.now.timestamp():.0f}", d["name"], d) for n, d in enumerate(data)],
                 ctx.now,

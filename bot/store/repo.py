@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Literal, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.step import Recorded
@@ -28,6 +30,40 @@ from bot.store.models import (
 
 OPEN_STATUSES = ("active", "paused")
 
+# The statements every inbound message runs, built once with bound parameters: building a statement
+# and its cache key at each call was about a tenth of an answer's time (bench/README.md).
+_CLAIM_EVENT = {
+    dialect: insert(ProcessedEvent)
+    .values(platform=bindparam("platform"), event_id=bindparam("event_id"), received_at=bindparam("now"))
+    .on_conflict_do_nothing()
+    .returning(ProcessedEvent.event_id)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+_PERSON_BY_PLATFORM = (
+    select(Person)
+    .join(Identity, Identity.person_id == Person.id)
+    .where(Identity.platform == bindparam("platform"), Identity.platform_user_id == bindparam("user_id"))
+)
+_ACTIVE_CONVERSATION = (
+    select(Conversation)
+    .where(Conversation.person_id == bindparam("person_id"), Conversation.status == "active")
+    .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    .limit(1)
+)
+_INSERT_ANSWER = AnswerRow.__table__.insert()
+_FLOW_STATE = ("current_step", "status", "awaiting", "updated_at", "completed_at")
+_conversations = Conversation.__table__
+_UPDATE_FLOW_STATE = (
+    update(_conversations)
+    .where(_conversations.c.id == bindparam("conversation_id"), _conversations.c.version == bindparam("version"))
+    .values({**{key: bindparam(f"new_{key}") for key in _FLOW_STATE}, "version": _conversations.c.version + 1})
+)
+_ANSWERS = (
+    select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped)
+    .where(AnswerRow.conversation_id == bindparam("conversation_id"))
+    .order_by(AnswerRow.id)
+)
+
 
 def insert_for(session: AsyncSession, table: type) -> object:
     dialect = session.get_bind().dialect.name
@@ -38,13 +74,8 @@ async def claim_event(session: AsyncSession, platform: str, event_id: str, now: 
     """True the first time (platform, event_id) is seen. ON CONFLICT DO NOTHING keeps the
     transaction usable on PostgreSQL, where a failed INSERT would abort it; RETURNING tells whether
     a row went in (rowcount is not reliable for ORM inserts on every driver)."""
-    statement = (
-        insert_for(session, ProcessedEvent)  # type: ignore[attr-defined]
-        .values(platform=platform, event_id=event_id, received_at=now)
-        .on_conflict_do_nothing()
-        .returning(ProcessedEvent.event_id)
-    )
-    result = await session.execute(statement)
+    statement = _CLAIM_EVENT[session.get_bind().dialect.name]
+    result = await session.execute(statement, {"platform": platform, "event_id": event_id, "now": now})
     return result.first() is not None
 
 
@@ -58,11 +89,7 @@ def language_of(hint: str | None) -> str:
 async def person_by_platform(session: AsyncSession, platform: str, user_id: str) -> Person | None:
     """The person behind a platform account (linked accounts lead to the same person). One query:
     this runs for every inbound message, and each round trip costs (bench/README.md)."""
-    return await session.scalar(
-        select(Person)
-        .join(Identity, Identity.person_id == Person.id)
-        .where(Identity.platform == platform, Identity.platform_user_id == user_id)
-    )
+    return await session.scalar(_PERSON_BY_PLATFORM, {"platform": platform, "user_id": user_id})
 
 
 async def get_or_create_person(
@@ -202,12 +229,7 @@ async def open_conversation(session: AsyncSession, person_id: int, flow_ids: Ite
 
 
 async def active_conversation(session: AsyncSession, person_id: int) -> Conversation | None:
-    return await session.scalar(
-        select(Conversation)
-        .where(Conversation.person_id == person_id, Conversation.status == "active")
-        .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        .limit(1)
-    )
+    return await session.scalar(_ACTIVE_CONVERSATION, {"person_id": person_id})
 
 
 async def latest_conversation(session: AsyncSession, person_id: int, flow_ids: Iterable[str]) -> Conversation | None:
@@ -276,11 +298,7 @@ async def start_conversation(
 
 async def load_answers(session: AsyncSession, conversation_id: int) -> dict[str, Answer]:
     """The latest answer per question key (answers are append-only)."""
-    rows = await session.execute(
-        select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped)
-        .where(AnswerRow.conversation_id == conversation_id)
-        .order_by(AnswerRow.id)
-    )
+    rows = await session.execute(_ANSWERS, {"conversation_id": conversation_id})
     return {key: Answer(value, raw, skipped) for key, value, raw, skipped in rows}
 
 
@@ -292,14 +310,35 @@ async def answer_history(session: AsyncSession, conversation_id: int) -> list[An
     )
 
 
-def append_answers(session: AsyncSession, conversation_id: int, recorded: Iterable[Recorded], now: datetime) -> None:
-    for item in recorded:
-        session.add(
-            AnswerRow(
-                conversation_id=conversation_id, question_key=item.key, raw_text=item.raw,
-                value=item.value, skipped=item.skipped, answered_at=now,
-            )
-        )
+async def append_answers(
+    session: AsyncSession, conversation_id: int, recorded: Iterable[Recorded], now: datetime
+) -> None:
+    """Inserted at once as plain rows: answers are never changed through ORM objects, and the ORM's
+    unit of work was the larger part of saving an answer (bench/README.md)."""
+    rows = [
+        {
+            "conversation_id": conversation_id, "question_key": item.key, "raw_text": item.raw,
+            "value": item.value, "skipped": item.skipped, "answered_at": now,
+        }
+        for item in recorded
+    ]
+    if rows:
+        await session.execute(_INSERT_ANSWER, rows)
+
+
+async def save_conversation(session: AsyncSession, conversation: Conversation, **values: Any) -> None:
+    """UPDATE the conversation's flow state, checking its version as the ORM would (optimistic
+    locking: StaleDataError when another transaction changed it first), then record the new values
+    on the object as what the database holds, so the session has nothing left to flush for it."""
+    params = {f"new_{key}": values.get(key, getattr(conversation, key)) for key in _FLOW_STATE}
+    result = await session.execute(
+        _UPDATE_FLOW_STATE, {**params, "conversation_id": conversation.id, "version": conversation.version}
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise StaleDataError(f"conversation {conversation.id} changed since version {conversation.version}")
+    for key in _FLOW_STATE:
+        set_committed_value(conversation, key, params[f"new_{key}"])
+    set_committed_value(conversation, "version", conversation.version + 1)
 
 
 async def count_answers(session: AsyncSession, conversation_id: int) -> int:
