@@ -218,3 +218,40 @@ def test_progress_counts_match_answers(walk: Walker) -> None:
             position = [s.key for s in answerable].index(walk.cursor)
             assert position == len(held)  # walking forward: the question shown is the next unanswered
     assert walk.state.status == "completed"
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_plan_is_reused_only_after_answers_that_cannot_change_it(content: Content, flow: CompiledFlow, seed: int) -> None:
+    """The step keeps the plan after an answer no `when:` reads (flow.plan_depends_on); walk every
+    flow with random answers and check such an answer never changes the plan."""
+    import random
+
+    from bot.engine.flow import Answer
+
+    rng = random.Random(seed)
+    checked = changed = 0
+    for candidate in [flow, *content.flows.values()]:
+        answers: dict[str, Answer] = {}
+        plan = candidate.plan(answers)
+        while True:
+            pending = [s for s in plan if s.answerable and s.key not in answers]
+            if not pending:
+                break
+            current = pending[0]
+            question = current.question
+            if question.type == "yes_no":
+                value: object = rng.random() < (0.3 if question.id == MORE else 0.5)
+            elif question.options:
+                values = [o.value for o in question.options]
+                value = rng.sample(values, rng.randint(1, len(values))) if question.type == "multi_choice" else rng.choice(values)
+            else:
+                value = rng.choice([1, 5, "x"])
+            answers[current.key] = Answer(value, str(value), skipped=question.optional and rng.random() < 0.2)
+            new_plan = candidate.plan(answers)
+            if not candidate.plan_depends_on(current.key):
+                checked += 1
+                assert new_plan == plan, f"{candidate.id}: answering {current.key} changed the plan"
+            elif new_plan != plan:
+                changed += 1
+            plan = new_plan
+    assert checked > 100 and changed > 0  # both kinds of answer were met

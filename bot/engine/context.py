@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.render import Speaker
 from bot.policy import Action, Actor, Resource, authorize
-from bot.store.models import Person
+from bot.store.models import Conversation, Person
 
 
 @dataclass
@@ -23,6 +23,10 @@ class Ctx:
     now: datetime  # UTC
     tz: ZoneInfo
     actor: Actor  # the person as bot.policy sees them
+    # The person's active conversation as the message arrived, read together with the person (one
+    # query per message instead of two). The router uses it; a handler that starts, pauses or
+    # resumes a conversation asks the database (repo.active_conversation).
+    active_on_arrival: Conversation | None
 
     @property
     def lang(self) -> str:

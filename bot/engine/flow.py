@@ -65,13 +65,18 @@ class CompiledFlow:
         # Steps are immutable and the same in every plan: each is built the first time a plan holds
         # it (a plan is made twice per answer, and building ~90 steps was a tenth of an answer's time).
         self._steps: dict[str, Step] = {}
+        # Question ids that some `when:` reads: only an answer to one of these (or a group's "one
+        # more?") can change the plan, so a plan stays valid after any other answer.
+        self._conditioned: set[str] = set()
         for section in sections:
             for item in section.items:
+                self._conditioned.update(c.question for c in _conditions(item.when))
                 if isinstance(item, Group):
                     self._more[item.id] = _more_question(item)
                     for question in item.items:
                         self._group_of[question.id] = item.id
                         self._questions[question.id] = question
+                        self._conditioned.update(c.question for c in _conditions(question.when))
                 else:
                     self._questions[item.id] = item
 
@@ -93,6 +98,11 @@ class CompiledFlow:
             FlowDef.model_validate(data["definition"]),
             [Section.model_validate(s) for s in data["sections"]],
         )
+
+    def plan_depends_on(self, key: str) -> bool:
+        """Whether an answer to `key` ("employees", "processes[2].rto") can change the plan."""
+        question_id = key.rsplit(".", 1)[-1] if "]." in key else key
+        return question_id == MORE or question_id in self._conditioned
 
     def question(self, question_id: str) -> Question | None:
         return self._questions.get(question_id)
@@ -139,8 +149,7 @@ class CompiledFlow:
     ) -> bool:
         if when is None:
             return True
-        conditions = when if isinstance(when, list) else [when]
-        return all(self._condition_holds(c, answers, group_id, entry) for c in conditions)
+        return all(self._condition_holds(c, answers, group_id, entry) for c in _conditions(when))
 
     def _condition_holds(
         self, condition: Condition, answers: Mapping[str, Answer],
@@ -150,6 +159,10 @@ class CompiledFlow:
         if group_id is not None and self._group_of.get(key) == group_id:
             key = entry_key(group_id, entry or 1, key)
         return condition_holds(condition, answers.get(key))
+
+
+def _conditions(when: Condition | list[Condition] | None) -> list[Condition]:
+    return [] if when is None else when if isinstance(when, list) else [when]
 
 
 def condition_holds(condition: Condition, answer: Answer | None) -> bool:

@@ -21,7 +21,6 @@ from bot.handlers.overview import handle_overview
 from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
 from bot.handlers.triage import handle_soudan
-from bot.store import repo
 
 Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
 
@@ -76,7 +75,7 @@ async def route(ctx: Ctx, inbound: Inbound) -> list[Outbound]:
     if inbound.in_group:
         # A group gets commands only and never a flow: one member's answers are not the group's business.
         return await handle_group(ctx, inbound, parse_command(text))
-    active = await repo.active_conversation(ctx.session, ctx.person.id)
+    active = ctx.active_on_arrival
     command = parse_command(text)
 
     if inbound.form is not None:

@@ -66,11 +66,14 @@ class Runtime:
                 if not await repo.claim_event(session, inbound.platform, inbound.event_id, now):
                     log.info("duplicate %s event ignored", inbound.platform)
                     return []
-            person = await repo.get_or_create_person(
+            person, active = await repo.person_arriving(
                 session, inbound.platform, inbound.user_id, inbound.display_name, inbound.language, now
             )
             actor = await actor_for(session, person, f"{inbound.platform}:{inbound.user_id}")
-            ctx = Ctx(session=session, person=person, content=self.content, now=now, tz=self.tz, actor=actor)
+            ctx = Ctx(
+                session=session, person=person, content=self.content, now=now, tz=self.tz, actor=actor,
+                active_on_arrival=active,
+            )
             return await route(ctx, inbound)
 
     def _say_without_db(self, key: str, inbound: Inbound) -> str:

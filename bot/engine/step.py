@@ -112,7 +112,7 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
         if not current.question.optional:
             return StepResult(state, [Outbound(sp.say("reprompt.required"), kind="reprompt")])
         recorded = Recorded(current.key, verbatim(inp.text), None, skipped=True)
-        return _record_and_advance(flow, state, current, recorded, sp, [])
+        return _record_and_advance(flow, state, plan, current, recorded, sp, [])
     if command == "pause":
         return StepResult(replace(state, status="paused"), [Outbound(sp.say("flow.paused"))])
     if command == "cancel":
@@ -134,7 +134,7 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
         # Echo what was understood: 「半日」 is recorded as 12 hours, 「12月3日」 gets a year.
         understood = format_value(current.question, Answer(value, raw), sp)
         replies.append(Outbound(sp.say("flow.understood", value=understood)))
-    return _record_and_advance(flow, state, current, Recorded(current.key, raw, value), sp, replies)
+    return _record_and_advance(flow, state, plan, current, Recorded(current.key, raw, value), sp, replies)
 
 
 def _is_option(question: Question, text: str, sp: Speaker) -> bool:
@@ -205,21 +205,24 @@ def _parse_press(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, 
 
 
 def _record_and_advance(
-    flow: CompiledFlow, state: FlowState, current: Step, recorded: Recorded,
+    flow: CompiledFlow, state: FlowState, plan: list[Step], current: Step, recorded: Recorded,
     sp: Speaker, replies: list[Outbound],
 ) -> StepResult:
     answers = dict(state.answers)
     answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped)
-    result = _advance(flow, replace(state, answers=answers), current.key, sp, replies)
+    same_plan = None if flow.plan_depends_on(recorded.key) else plan
+    result = _advance(flow, replace(state, answers=answers), current.key, sp, replies, same_plan)
     return replace(result, recorded=[recorded])
 
 
 def _advance(
-    flow: CompiledFlow, state: FlowState, after: str | None, sp: Speaker, replies: list[Outbound]
+    flow: CompiledFlow, state: FlowState, after: str | None, sp: Speaker, replies: list[Outbound],
+    plan: list[Step] | None = None,
 ) -> StepResult:
     """Move to the first unanswered question after `after` (or from the start), showing the
-    section heading and the info items that come right before it."""
-    plan = flow.plan(state.answers)
+    section heading and the info items that come right before it. `plan` is the plan for
+    state.answers when the caller already has it."""
+    plan = plan if plan is not None else flow.plan(state.answers)
     start = 0
     if after is not None:
         index = _index(plan, after)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Literal, Protocol
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,16 +33,24 @@ OPEN_STATUSES = ("active", "paused")
 # The statements every inbound message runs, built once with bound parameters: building a statement
 # and its cache key at each call was about a tenth of an answer's time (bench/README.md).
 _CLAIM_EVENT = {
-    dialect: insert(ProcessedEvent)
+    dialect: insert(ProcessedEvent.__table__)  # the table, not the entity: no ORM bulk-insert machinery
     .values(platform=bindparam("platform"), event_id=bindparam("event_id"), received_at=bindparam("now"))
     .on_conflict_do_nothing()
-    .returning(ProcessedEvent.event_id)
+    .returning(ProcessedEvent.__table__.c.event_id)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _PERSON_BY_PLATFORM = (
     select(Person)
     .join(Identity, Identity.person_id == Person.id)
     .where(Identity.platform == bindparam("platform"), Identity.platform_user_id == bindparam("user_id"))
+)
+_PERSON_AND_ACTIVE_CONVERSATION = (
+    select(Person, Conversation)
+    .join(Identity, Identity.person_id == Person.id)
+    .outerjoin(Conversation, and_(Conversation.person_id == Person.id, Conversation.status == "active"))
+    .where(Identity.platform == bindparam("platform"), Identity.platform_user_id == bindparam("user_id"))
+    .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    .limit(1)
 )
 _ACTIVE_CONVERSATION = (
     select(Conversation)
@@ -92,14 +100,32 @@ async def person_by_platform(session: AsyncSession, platform: str, user_id: str)
     return await session.scalar(_PERSON_BY_PLATFORM, {"platform": platform, "user_id": user_id})
 
 
+async def person_arriving(
+    session: AsyncSession, platform: str, user_id: str, display_name: str | None,
+    language_hint: str | None, now: datetime,
+) -> tuple[Person, Conversation | None]:
+    """The person behind an inbound message (made at first contact) and their active conversation,
+    read in one query: this runs for every message."""
+    row = (await session.execute(_PERSON_AND_ACTIVE_CONVERSATION, {"platform": platform, "user_id": user_id})).first()
+    if row is None:
+        return await get_or_create_person(session, platform, user_id, display_name, language_hint, now), None
+    person, active = row
+    _note_display_name(person, platform, display_name)
+    return person, active
+
+
+def _note_display_name(person: Person, platform: str, display_name: str | None) -> None:
+    if display_name and person.display_name != display_name and person.platform == platform:
+        person.display_name = display_name
+
+
 async def get_or_create_person(
     session: AsyncSession, platform: str, user_id: str, display_name: str | None,
     language_hint: str | None, now: datetime,
 ) -> Person:
     person = await person_by_platform(session, platform, user_id)
     if person is not None:
-        if display_name and person.display_name != display_name and person.platform == platform:
-            person.display_name = display_name
+        _note_display_name(person, platform, display_name)
         return person
     # Two first messages at once: the second insert of each is a no-op, and both find the one row.
     await session.execute(

@@ -59,12 +59,15 @@ def new_payload(message: Outbound, chat_id: str, shown_text: str) -> dict[str, A
     }
 
 
+_STORE_KEYBOARD = CallbackKey.__table__.insert()
+
+
 async def store_keyboard(
     sessions: async_sessionmaker[AsyncSession], payload: dict[str, Any], now: datetime
 ) -> str:
     key = secrets.token_urlsafe(KEY_ENTROPY_BYTES)
-    async with sessions.begin() as session:
-        session.add(CallbackKey(key=key, payload=payload, created_at=now))
+    async with sessions.begin() as session:  # one plain INSERT: one keyboard goes with most replies
+        await session.execute(_STORE_KEYBOARD, {"key": key, "payload": payload, "created_at": now})
     return key
 
 
