@@ -15,6 +15,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.engine.flow import Answer, CompiledFlow
+from bot.store import answer_cache
 from bot.engine.step import Recorded
 from bot.store.models import (
     AnswerRow,
@@ -340,7 +341,8 @@ async def append_answers(
     session: AsyncSession, conversation_id: int, recorded: Iterable[Recorded], now: datetime
 ) -> None:
     """Inserted at once as plain rows: answers are never changed through ORM objects, and the ORM's
-    unit of work was the larger part of saving an answer (bench/README.md)."""
+    unit of work was the larger part of saving an answer (bench/README.md). Outside a step (which
+    saves the conversation next), call touch_conversation as well: see answer_cache."""
     rows = [
         {
             "conversation_id": conversation_id, "question_key": item.key, "raw_text": item.raw,
@@ -350,6 +352,13 @@ async def append_answers(
     ]
     if rows:
         await session.execute(_INSERT_ANSWER, rows)
+
+
+async def touch_conversation(session: AsyncSession, conversation: Conversation) -> None:
+    """Raise the row version without changing the flow state: answers were added outside a step
+    (answer_cache keys what it keeps by version)."""
+    await save_conversation(session, conversation)
+    answer_cache.forget_after_commit(session, conversation)
 
 
 async def save_conversation(session: AsyncSession, conversation: Conversation, **values: Any) -> None:
