@@ -146,3 +146,19 @@ async def test_claim_event_directly(runtime: Runtime, clock: Clock) -> None:
         assert await repo.claim_event(session, "slack", "Ev1", clock())
         assert not await repo.claim_event(session, "slack", "Ev1", clock())
         assert await repo.claim_event(session, "telegram", "Ev1", clock())  # per platform
+
+
+async def test_a_flow_is_stored_once_and_its_snapshot_rebuilds_the_same_flow(convo: Convo) -> None:
+    from bot.engine.flow import CompiledFlow
+    from bot.store.models import FlowSnapshot
+
+    await start_hearing(convo)
+    code = await add_company(convo.runtime, "株式会社サンプル", "csirt")
+    sato = convo.as_user("sato")
+    await sato.send(f"/start {code}")
+    await sato.send("/hearing")
+    sato.expect("employees")
+    async with convo.runtime.sessions() as session:
+        rows = list(await session.scalars(select(FlowSnapshot)))
+    assert [row.version for row in rows] == [convo.runtime.content.hearing_flow("csirt").version]
+    assert CompiledFlow.from_snapshot(rows[0].body).version == rows[0].version

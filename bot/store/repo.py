@@ -280,9 +280,15 @@ class Snapshotted(Protocol):
 _snapshot_cache: dict[str, Any] = {}
 
 
+_SNAPSHOT_STORED = select(FlowSnapshot.version).where(FlowSnapshot.version == bindparam("version"))
+
+
 async def ensure_snapshot(session: AsyncSession, flow: Snapshotted, now: datetime) -> None:
     # Always asked of the database (only when a conversation starts): the cache below is per
-    # process, the database may be new.
+    # process, the database may be new. Asked first, and written only when missing: the body is
+    # the whole flow (~90 questions), costly to serialise and to send at every /hearing.
+    if await session.scalar(_SNAPSHOT_STORED, {"version": flow.version}) is not None:
+        return
     statement = (
         insert_for(session, FlowSnapshot)  # type: ignore[attr-defined]
         .values(version=flow.version, flow_id=flow.id, body=flow.snapshot(), created_at=now)
