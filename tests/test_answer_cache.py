@@ -7,17 +7,14 @@ from __future__ import annotations
 from typing import AsyncIterator
 
 import pytest
-from sqlalchemy import select
 
 import bot.engine.conversations as conversations
 from bot.config import async_url
 from bot.content.loader import Content
 from bot.engine.runtime import Runtime
-from bot.engine.messages import Attachment
 from bot.store.db import make_engine, session_factory
-from bot.store.models import IncidentEvent
 from tests.conftest import Clock, Convo
-from tests.test_incident import member
+from tests.test_incident import member, report_with_a_screenshot
 from tests.test_store import start_hearing
 
 
@@ -66,16 +63,5 @@ async def test_a_step_that_rolled_back_leaves_nothing_kept(
 async def test_a_file_sent_through_another_process_reaches_the_filed_report(runtime: Runtime, elsewhere: Convo) -> None:
     """Answers written outside a step (a file kept with a draft report) raise the conversation's
     version, so the process that files the report reads them instead of what it kept."""
-    tanaka = await member(runtime, "tanaka")
-    await tanaka.send("/incident")
-    await tanaka.send("1")
-    shot = Attachment(name="screen.png", platform_ref="telegram:file:AgAD", mime_type="image/png", size=12345)
-    await elsewhere.send("", attachments=(shot,))
-    assert "開きません" in elsewhere.text
-    await tanaka.send("画面に警告が出た")
-    await tanaka.send("3")
-    await tanaka.send("3")
-    assert "INC-" in tanaka.text
-    async with runtime.sessions() as session:
-        events = list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "attachment")))
+    events = await report_with_a_screenshot(await member(runtime, "tanaka"), elsewhere)
     assert [e.data["name"] for e in events] == ["screen.png"]

@@ -166,18 +166,25 @@ async def test_a_future_date_is_refused(runtime: Runtime, clock: Clock) -> None:
     tanaka.expect("noticed_how")
 
 
+async def report_with_a_screenshot(reporter: Convo, sender: Convo) -> list[IncidentEvent]:
+    """`reporter` starts a report, `sender` (the same person, maybe through another process) sends a
+    screenshot while it is a draft, `reporter` files it; the report's attachment events."""
+    await reporter.send("/incident")
+    await reporter.send("1")
+    shot = Attachment(name="screen.png", platform_ref="telegram:file:AgAD", mime_type="image/png", size=12345)
+    await sender.send("", attachments=(shot,))
+    assert "開きません" in sender.text
+    await reporter.send("画面に警告が出た")
+    await reporter.send("3")
+    await reporter.send("3")
+    assert "INC-" in reporter.text
+    async with reporter.runtime.sessions() as session:
+        return list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "attachment")))
+
+
 async def test_files_are_kept_as_references_only(runtime: Runtime) -> None:
     tanaka = await member(runtime, "tanaka")
-    await tanaka.send("/incident")
-    await tanaka.send("1")
-    shot = Attachment(name="screen.png", platform_ref="telegram:file:AgAD", mime_type="image/png", size=12345)
-    await tanaka.send("", attachments=(shot,))
-    assert "開きません" in tanaka.text
-    await tanaka.send("画面に警告が出た")
-    await tanaka.send("3")
-    await tanaka.send("3")
-    async with runtime.sessions() as session:
-        events = list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "attachment")))
+    events = await report_with_a_screenshot(tanaka, tanaka)
     assert [e.data for e in events] == [{"name": "screen.png", "ref": "telegram:file:AgAD", "mime": "image/png", "size": 12345}]
 
 
