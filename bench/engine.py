@@ -9,13 +9,17 @@ course (89 questions), half on IT-BCP (69).
 
 Phases, each in a child process of its own (a peak RSS per phase, no cache carried over):
 
-  engine, saturated  all N people in flight at once on one event loop, each sending its next message
+  onboarding         first, in every engine phase, all N people at once send /start CODE and
+                     /hearing (registration, a new conversation: 10-20 statements each); its own row.
+                     In the programme people register days before they answer, and mixing this burst
+                     into the answering figures made the paced phases measure registration.
+  engine, saturated  all N people in flight at once on one event loop, each sending its next answer
                      as soon as the reply came, until everyone finished the hearing (or --seconds is
-                     up): the most messages per second the process does. Latency here is mostly
+                     up): the most answers per second the process does. Latency here is mostly
                      waiting in line (Little's law: N in flight / throughput), so the latency target
                      is read in the paced phase.
   engine, paced      the same N people with a think time (exponential, mean N/rate), so that together
-                     they offer `rate` messages per second for --paced-seconds: the latency a person
+                     they offer `rate` answers per second for --paced-seconds: the latency a person
                      sees at that load (--rate, repeatable; default 500, the target, and 100).
   telegram floor     the first M updates of everyone's scripted messages, interleaved round-robin
                      (person 1's first, person 2's first, ...), through a bare python-telegram-bot
@@ -198,44 +202,45 @@ class Person:
     code: str
 
 
-async def run_person(
-    runtime: Any, answerer: Answerer, person: Person, tally: Tally, event_ids: Any,
-    think: float | None, rng: random.Random, deadline: float | None,
-) -> None:
-    from bot.engine.messages import Inbound, split_ref
+async def send(
+    runtime: Any, person: Person, text: str, tally: Tally, event_ids: Any, rng: random.Random,
+) -> list[Any]:
+    """One message as the adapter hands it over; a "busy" reply is sent again, as it asks."""
+    from bot.engine.messages import Inbound
 
     busy = runtime.content.book.say("router.busy", "ja")
+    while True:
+        inbound = Inbound(
+            "telegram", str(person.user_id), text=text, chat_id=str(person.user_id),
+            display_name=f"Bench {person.user_id}", language="ja", event_id=str(next(event_ids)),
+        )
+        started = time.perf_counter()
+        replies = await runtime.handle(inbound)
+        tally.last_reply = time.perf_counter()
+        tally.latencies.append(tally.last_reply - started)
+        if not (len(replies) == 1 and replies[0].text == busy):
+            return list(replies)
+        tally.busy += 1
+        await asyncio.sleep(rng.uniform(1, 3))
 
-    async def send(text: str) -> list[Any]:
-        while True:
-            inbound = Inbound(
-                "telegram", str(person.user_id), text=text, chat_id=str(person.user_id),
-                display_name=f"Bench {person.user_id}", language="ja", event_id=str(next(event_ids)),
-            )
-            started = time.perf_counter()
-            replies = await runtime.handle(inbound)
-            tally.last_reply = time.perf_counter()
-            tally.latencies.append(tally.last_reply - started)
-            if not (len(replies) == 1 and replies[0].text == busy):
-                return replies
-            tally.busy += 1  # as the reply asks: send it again a little later
-            await asyncio.sleep(rng.uniform(1, 3))
 
-    async def go_on() -> bool:
-        """Think before typing (paced); False once the phase's time is up."""
-        if think is not None:
-            await asyncio.sleep(rng.expovariate(1 / think))
-        return deadline is None or time.perf_counter() < deadline
+async def onboard(runtime: Any, person: Person, tally: Tally, event_ids: Any, rng: random.Random) -> list[Any]:
+    """Register with the invitation code and open the hearing: the replies hold its first question."""
+    await send(runtime, person, f"/start {person.code}", tally, event_ids, rng)
+    return await send(runtime, person, "/hearing", tally, event_ids, rng)
+
+
+async def run_person(
+    runtime: Any, answerer: Answerer, person: Person, replies: list[Any], tally: Tally, event_ids: Any,
+    think: float | None, rng: random.Random, deadline: float | None,
+) -> None:
+    """Answer question after question, starting from the replies that asked the first one."""
+    from bot.engine.messages import split_ref
 
     if think is not None:
         await asyncio.sleep(rng.uniform(0, think))  # people do not all start in the same instant
-    text = f"/start {person.code}"
-    replies = await send(text)
     text = "/hearing"
     while True:
-        if not await go_on():
-            return
-        replies = await send(text)
         question = next((r for r in reversed(replies) if r.kind == "question"), None)
         ref = split_ref(question.question_ref) if question else None
         if ref is None:
@@ -245,9 +250,16 @@ async def run_person(
                 tally.completed += 1
             return
         text = answerer.next_text(person.course, ref[1])
+        if think is not None:
+            await asyncio.sleep(rng.expovariate(1 / think))
+        if deadline is not None and time.perf_counter() >= deadline:
+            return
+        replies = await send(runtime, person, text, tally, event_ids, rng)
 
 
 async def engine_phase(raw_url: str, people: int, seconds: float, rate: float | None) -> dict[str, Any]:
+    """Everyone registers and opens the hearing first, all at once (timed on its own: the
+    onboarding), then answers: as fast as the replies come (rate None), or paced to `rate` msg/s."""
     from sqlalchemy import event
 
     from bot.config import PROJECT_ROOT
@@ -263,20 +275,30 @@ async def engine_phase(raw_url: str, people: int, seconds: float, rate: float | 
         runtime = Runtime(session_factory(engine), content)
         codes = await invitation_codes(runtime, people)
         everyone = [Person(FIRST_USER_ID + i, COURSES[i % 2], codes[COURSES[i % 2]]) for i in range(people)]
-        answerer, tally, rng = Answerer(content), Tally(), random.Random(20261122)
+        answerer, rng = Answerer(content), random.Random(20261122)
         event_ids = itertools.count(500_000_000)
+
+        joining = Tally()
+        started, cpu = time.perf_counter(), time.process_time()
+        first_replies = await asyncio.gather(*(onboard(runtime, p, joining, event_ids, rng) for p in everyone))
+        onboarding = summary(joining.latencies, joining.last_reply - started, time.process_time() - cpu,
+                             busy=joining.busy, statements=statements[0] / max(1, len(joining.latencies)))
+
+        tally = Tally()
         think = people / rate if rate else None
         statements[0] = 0
         started, cpu = time.perf_counter(), time.process_time()
         deadline = started + seconds if seconds else None
         await asyncio.gather(*(
-            run_person(runtime, answerer, p, tally, event_ids, think, rng, deadline) for p in everyone
+            run_person(runtime, answerer, p, replies, tally, event_ids, think, rng, deadline)
+            for p, replies in zip(everyone, first_replies)
         ))
         cpu = time.process_time() - cpu
         return summary(
             tally.latencies, tally.last_reply - started, cpu,  # not counting the last think times
             completed=tally.completed, busy=tally.busy, stuck=tally.stuck[:5],
             stuck_count=len(tally.stuck), statements=statements[0] / max(1, len(tally.latencies)),
+            onboarding=onboarding,
         )
     finally:
         await engine.dispose()
@@ -493,6 +515,7 @@ def main() -> None:
             backend = url.split(":", 1)[0].split("+")[0]
             saturated = run_child("--phase", "engine", "--url", url, "--seconds", str(args.seconds), *people)
             first = first or saturated
+            print(row(f"engine {backend}, onboarding", saturated["onboarding"]))
             print(row(f"engine {backend}, saturated", saturated))
             paced = []
             for rate in rates:
@@ -501,9 +524,11 @@ def main() -> None:
                 paced.append((rate, figures))
                 print(row(f"engine {backend}, paced {rate:.0f}/s", figures))
             stuck = f"; STUCK: {saturated['stuck']}" if saturated["stuck_count"] else ""
-            busy = ", ".join(f"{f['busy']} {name}" for name, f in [("saturated", saturated), *(
+            busy = ", ".join(f"{f['busy']} {name}" for name, f in [
+                ("onboarding", saturated["onboarding"]), ("saturated", saturated), *(
                 (f"paced {r:.0f}/s", f) for r, f in paced)] if f["busy"])
-            print(f"  {saturated['statements']:.1f} SQL statements per message; {saturated['completed']} of "
+            print(f"  {saturated['statements']:.1f} SQL statements per answer ("
+                  f"{saturated['onboarding']['statements']:.1f} per onboarding message); {saturated['completed']} of "
                   f"{args.people} finished the hearing{stuck}; \"busy, send it again\" replies: {busy or 'none'}")
             at_target = next((f for r, f in paced if r == TARGET_RATE), None)
             line = f"  target {TARGET_RATE} msg/s: {verdict(saturated['per_second'] >= TARGET_RATE)}"
