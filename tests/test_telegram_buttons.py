@@ -121,7 +121,7 @@ async def test_done_with_nothing_chosen_asks_for_a_choice_and_records_nothing(
     sent = await keyboard(app, telegram_api, MULTI)
     seen: list[Inbound] = []
 
-    async def handle(inbound: Inbound) -> list[Outbound]:
+    async def handle(inbound: Inbound, **_: object) -> list[Outbound]:  # the runtime, seen from the adapter
         seen.append(inbound)
         return []
 
@@ -142,7 +142,7 @@ async def test_done_sends_the_toggled_options_in_the_questions_order(
         await chat.press(sent, label)
     seen: list[Inbound] = []
 
-    async def handle(inbound: Inbound) -> list[Outbound]:
+    async def handle(inbound: Inbound, **_: object) -> list[Outbound]:  # the runtime, seen from the adapter
         seen.append(inbound)
         return [Outbound("次の質問", kind="question", question_ref="1:next")]
 
@@ -195,7 +195,7 @@ async def test_a_failing_handler_is_logged_without_the_text_and_the_person_is_to
     app: App, chat: Chat, telegram_api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def handle(inbound: Inbound) -> list[Outbound]:
+    async def handle(inbound: Inbound, **_: object) -> list[Outbound]:  # the runtime, seen from the adapter
         raise RuntimeError(f"could not handle {inbound.text}")
 
     monkeypatch.setattr(app.runtime, "handle", handle)
@@ -207,3 +207,42 @@ async def test_a_failing_handler_is_logged_without_the_text_and_the_person_is_to
     assert [(r.chat_id, r.text) for r in replies] == [(2222222, app.content.book.say("router.error", "en"))]
     assert "RuntimeError" in caplog.text and "update" in caplog.text
     assert "社外秘" not in caplog.text
+
+
+async def test_a_keyboard_is_stored_with_its_answer_and_a_rolled_back_one_is_never_sent(
+    app: App, chat: Chat, telegram_api: FakeTelegramAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keyboards are stored in the message's own transaction (Runtime.handle's before_commit): when
+    that transaction fails at its commit and is run again, the keyboard of the rolled-back run is
+    neither kept nor sent."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm.exc import StaleDataError
+
+    import bot.platforms.telegram.replies as replies_module
+
+    real, keys = replies_module.store_keyboard_in, []
+
+    async def recorded(session: Any, payload: dict[str, Any], now: Any) -> str:
+        keys.append(await real(session, payload, now))
+        return keys[-1]
+
+    def conflict_once(_: Session) -> None:
+        if len(keys) == 1:  # the first run stored its keyboard; its commit now fails
+            keys.append("rolled back")
+            raise StaleDataError("another message of the same person won")
+
+    monkeypatch.setattr(replies_module, "store_keyboard_in", recorded)
+    event.listen(Session, "before_commit", conflict_once)
+    try:
+        [sent] = [c for c in await chat.send("/soudan") if c.buttons]
+    finally:
+        event.remove(Session, "before_commit", conflict_once)
+
+    async with app.sessions() as session:
+        stored = list(await session.scalars(select(CallbackKey.key)))
+    assert len(keys) == 3 and stored == [keys[2]]  # the first run's key rolled back with its answer
+    assert all(keys[2] in b["callback_data"] for b in sent.buttons)
+    mark = telegram_api.mark()
+    answered = await chat.press(sent, sent.buttons[0]["text"])
+    assert answered and chat.answered(mark) == [None]  # the press found its keyboard

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Callable
+from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, TimeoutError as PoolTimeout
@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 RETRIES_ON_CONFLICT = 3
 
+BeforeCommit = Callable[[Ctx, list[Outbound]], Awaitable[None]]
+
 
 class Runtime:
     def __init__(
@@ -38,12 +40,16 @@ class Runtime:
         self.tz = ZoneInfo(tz)
         self.clock = clock
 
-    async def handle(self, inbound: Inbound) -> list[Outbound]:
+    async def handle(self, inbound: Inbound, *, before_commit: BeforeCommit | None = None) -> list[Outbound]:
         """Replies are returned only after the transaction committed: an answer the user sees
-        acknowledged is an answer on disk. A duplicate event returns no reply at all."""
+        acknowledged is an answer on disk. A duplicate event returns no reply at all.
+
+        `before_commit` runs inside the message's transaction with its replies, for what an adapter
+        keeps with them (Telegram's keyboards): it commits or rolls back with the answer. It may run
+        more than once (a retried transaction); only the returned list's run committed."""
         for attempt in range(1, RETRIES_ON_CONFLICT + 1):
             try:
-                return await self._handle_once(inbound)
+                return await self._handle_once(inbound, before_commit)
             except StaleDataError:
                 # Another message of the same person changed the conversation first: redo on fresh state.
                 log.info("conversation changed concurrently; retry %d", attempt)
@@ -59,7 +65,7 @@ class Runtime:
                 return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
         return [Outbound(self._say_without_db("router.busy", inbound), kind="error")]
 
-    async def _handle_once(self, inbound: Inbound) -> list[Outbound]:
+    async def _handle_once(self, inbound: Inbound, before_commit: BeforeCommit | None) -> list[Outbound]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             if inbound.event_id is not None:
@@ -74,7 +80,10 @@ class Runtime:
                 session=session, person=person, content=self.content, now=now, tz=self.tz, actor=actor,
                 active_on_arrival=active,
             )
-            return await route(ctx, inbound)
+            replies = await route(ctx, inbound)
+            if before_commit is not None and replies:
+                await before_commit(ctx, replies)
+            return replies
 
     def _say_without_db(self, key: str, inbound: Inbound) -> str:
         return self.content.book.say(key, repo.language_of(inbound.language))

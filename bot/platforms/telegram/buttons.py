@@ -4,7 +4,9 @@ Telegram allows 64 bytes of callback data, and question refs ("12:business_proce
 option values can be longer. So each keyboard gets one row in `callback_keys`, holding the question
 ref, the options, the question text (to show the chosen answer in place) and, for a multi-choice
 question, the options toggled so far. A button's data is "<key>:<option index>" or "<key>:done": at
-most 22 bytes whatever the content says.
+most 22 bytes whatever the content says. A reply's keyboard is written in the transaction of the
+answer it follows (Replies.handle, through Runtime.handle's before_commit): it exists exactly when
+that answer was committed, and costs an INSERT rather than a transaction of its own.
 
 A keyboard without a question ref (a notice offering, say, /hearing) sends the value of the pressed
 option as if it had been typed.
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.messages import Outbound
@@ -62,12 +64,10 @@ def new_payload(message: Outbound, chat_id: str, shown_text: str) -> dict[str, A
 _STORE_KEYBOARD = CallbackKey.__table__.insert()
 
 
-async def store_keyboard(
-    sessions: async_sessionmaker[AsyncSession], payload: dict[str, Any], now: datetime
-) -> str:
+async def store_keyboard_in(session: AsyncSession, payload: dict[str, Any], now: datetime) -> str:
+    """In the caller's transaction: one plain INSERT (one keyboard goes with most replies)."""
     key = secrets.token_urlsafe(KEY_ENTROPY_BYTES)
-    async with sessions.begin() as session:  # one plain INSERT: one keyboard goes with most replies
-        await session.execute(_STORE_KEYBOARD, {"key": key, "payload": payload, "created_at": now})
+    await session.execute(_STORE_KEYBOARD, {"key": key, "payload": payload, "created_at": now})
     return key
 
 

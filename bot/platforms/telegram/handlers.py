@@ -50,10 +50,11 @@ async def on_group_message(deps: Deps, update: Update, context: Context) -> None
 
 
 async def _answer(deps: Deps, bot: Bot, inbound: Inbound) -> None:
-    replies = await deps.runtime.handle(inbound)
+    answered = await deps.replies.handle(deps.runtime, inbound)
     assert inbound.chat_id is not None
-    log.debug("update %s: %d repl%s", inbound.event_id, len(replies), "y" if len(replies) == 1 else "ies")
-    await deps.replies.send_all(bot, inbound.chat_id, replies)
+    count = len(answered.replies)
+    log.debug("update %s: %d repl%s", inbound.event_id, count, "y" if count == 1 else "ies")
+    await deps.replies.send_all(bot, inbound.chat_id, answered)
 
 
 async def on_unhandled(update: Update, context: Context) -> None:

@@ -76,11 +76,11 @@ async def _press(deps: Deps, update: Update, query: CallbackQuery, bot: Bot) -> 
     inbound, chosen = _inbound_for(payload, press.action, update, str(chat.id))
     if inbound is None:
         return book.say("telegram.multi_empty" if payload["multi"] else "telegram.button_expired", lang)
-    replies = await deps.runtime.handle(inbound)
-    if not replies:
+    answered = await deps.replies.handle(deps.runtime, inbound)
+    if not answered.replies:
         return None  # a repeated update: it was handled the first time
-    await _settle(deps, bot, press.key, payload, replies, chat.id, message.message_id, chosen, lang)
-    await deps.replies.send_all(bot, str(chat.id), replies)
+    await _settle(deps, bot, press.key, payload, answered.replies, chat.id, message.message_id, chosen, lang)
+    await deps.replies.send_all(bot, str(chat.id), answered)
     return None
 
 

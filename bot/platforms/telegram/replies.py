@@ -4,13 +4,16 @@ under the last part."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, Message
 
 from bot.engine.i18n import MessageBook
-from bot.engine.messages import Outbound
-from bot.platforms.telegram.buttons import markup, new_payload, store_keyboard
+from bot.engine.context import Ctx
+from bot.engine.messages import Inbound, Outbound
+from bot.engine.runtime import Runtime
+from bot.platforms.telegram.buttons import markup, new_payload, store_keyboard_in
 from bot.store import repo
 from bot.store.models import utcnow
 
@@ -49,23 +52,64 @@ class Replies:
     book: MessageBook
 
     async def keyboard(self, chat_id: str, message: Outbound, shown_text: str) -> InlineKeyboardMarkup:
+        """A keyboard stored in a transaction of its own (a notice, or a reply sent without one)."""
+        # Keyboards go to private chats only, whose id is the person's user id.
+        lang = await person_language(self.sessions, chat_id) if message.multi else None
+        async with self.sessions.begin() as session:
+            return await self._keyboard_in(session, chat_id, message, shown_text, utcnow(), lang)
+
+    async def _keyboard_in(
+        self, session: AsyncSession, chat_id: str, message: Outbound, shown_text: str, now: datetime,
+        lang: str | None,
+    ) -> InlineKeyboardMarkup:
         payload = new_payload(message, chat_id, shown_text)
-        key = await store_keyboard(self.sessions, payload, utcnow())
-        done = await self.done_label(chat_id) if message.multi else None
+        key = await store_keyboard_in(session, payload, now)
+        done = self.book.say("telegram.multi_done", lang or "ja") if message.multi else None
         return markup(key, payload, done)
 
-    async def done_label(self, chat_id: str) -> str:
-        # Keyboards go to private chats only, whose id is the person's user id.
-        return self.book.say("telegram.multi_done", await person_language(self.sessions, chat_id))
+    async def handle(self, runtime: Runtime, inbound: Inbound) -> Answered:
+        """The runtime's replies to `inbound`, their keyboards stored in the same transaction (a
+        keyboard exists exactly when the answer it follows was committed, and no second
+        transaction per question)."""
+        assert inbound.chat_id is not None
+        chat_id = inbound.chat_id
+        made: list[tuple[list[Outbound], dict[int, InlineKeyboardMarkup]]] = []
 
-    async def send(self, bot: Bot, chat_id: str, message: Outbound) -> Message:
-        """Send one Outbound; returns the last Telegram message (the one with the keyboard)."""
+        async def store(ctx: Ctx, replies: list[Outbound]) -> None:
+            keyboards = {}
+            for index, reply in enumerate(replies):
+                if reply.options:
+                    shown = split_text(reply.text)[-1]
+                    keyboards[index] = await self._keyboard_in(ctx.session, chat_id, reply, shown, ctx.now, ctx.lang)
+            made.append((replies, keyboards))
+
+        replies = await runtime.handle(inbound, before_commit=store)
+        # Only the run that returned these replies committed (a retried or failed one rolled back).
+        keyboards = next((k for r, k in reversed(made) if r is replies), {})
+        return Answered(replies, keyboards)
+
+    async def send(
+        self, bot: Bot, chat_id: str, message: Outbound, keyboard: InlineKeyboardMarkup | None = None
+    ) -> Message:
+        """Send one Outbound; returns the last Telegram message (the one with the keyboard). A
+        keyboard not made with the answer is stored now."""
         parts = split_text(message.text)
         for part in parts[:-1]:
             await bot.send_message(chat_id, part)
-        keyboard = await self.keyboard(chat_id, message, parts[-1]) if message.options else None
+        if keyboard is None and message.options:
+            keyboard = await self.keyboard(chat_id, message, parts[-1])
         return await bot.send_message(chat_id, parts[-1], reply_markup=keyboard)
 
-    async def send_all(self, bot: Bot, chat_id: str, replies: list[Outbound]) -> None:
-        for reply in replies:
-            await self.send(bot, chat_id, reply)
+    async def send_all(self, bot: Bot, chat_id: str, answered: Answered | list[Outbound]) -> None:
+        if not isinstance(answered, Answered):
+            answered = Answered(answered, {})
+        for index, reply in enumerate(answered.replies):
+            await self.send(bot, chat_id, reply, answered.keyboards.get(index))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Replies to one inbound message, with the keyboards stored for them (by reply index)."""
+
+    replies: list[Outbound]
+    keyboards: dict[int, InlineKeyboardMarkup]
