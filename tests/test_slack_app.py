@@ -213,7 +213,6 @@ async def test_submitting_no_checkbox_keeps_the_question_open(
         assert await repo.person_by_platform(session, "slack", person.user_id) is None  # the engine was not asked
 
 
-
 async def test_work_after_the_ack_runs_a_few_turns_at_a_time_and_urgent_work_skips_the_line() -> None:
     from bot.platforms.slack.background import Background
 

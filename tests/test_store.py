@@ -3,8 +3,12 @@ locking, invitation codes. Runs on SQLite or PostgreSQL (HELPDESK_DATABASE_URL).
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.engine.runtime import Runtime
@@ -77,13 +81,20 @@ async def test_changed_answers_are_appended_not_overwritten(convo: Convo) -> Non
         assert (await repo.load_answers(session, rows[0].conversation_id))["employees"].value == 70
 
 
-async def test_optimistic_locking_refuses_a_stale_conversation_update(convo: Convo) -> None:
+@asynccontextmanager
+async def two_views(convo: Convo) -> AsyncIterator[tuple[AsyncSession, Conversation, AsyncSession, Conversation]]:
+    """The person's conversation read in two sessions at once, as two processes would."""
     await start_hearing(convo)
     sessions = convo.runtime.sessions
     async with sessions() as first, sessions() as second:
         a = await first.scalar(select(Conversation))
         b = await second.scalar(select(Conversation))
         assert a is not None and b is not None
+        yield first, a, second, b
+
+
+async def test_optimistic_locking_refuses_a_stale_conversation_update(convo: Convo) -> None:
+    async with two_views(convo) as (first, a, second, b):
         a.current_step = "sites"
         await first.commit()
         b.current_step = "pc_count"
@@ -93,19 +104,14 @@ async def test_optimistic_locking_refuses_a_stale_conversation_update(convo: Con
 
 async def test_saving_a_step_refuses_a_stale_conversation_and_keeps_the_winner(convo: Convo) -> None:
     """The step's own UPDATE (repo.save_conversation) checks the version as the ORM does."""
-    await start_hearing(convo)
-    sessions = convo.runtime.sessions
-    async with sessions() as first, sessions() as second:
-        a = await first.scalar(select(Conversation))
-        b = await second.scalar(select(Conversation))
-        assert a is not None and b is not None
+    async with two_views(convo) as (first, a, second, b):
         await repo.save_conversation(first, a, current_step="sites")
         await first.commit()
         assert a.version == b.version + 1
         with pytest.raises(StaleDataError):
             await repo.save_conversation(second, b, current_step="pc_count")
         await second.rollback()
-    async with sessions() as session:
+    async with convo.runtime.sessions() as session:
         stored = await session.scalar(select(Conversation))
         assert stored is not None and (stored.current_step, stored.version) == ("sites", a.version)
         assert stored not in session.dirty

@@ -15,8 +15,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.engine.flow import Answer, CompiledFlow
-from bot.store import answer_cache
 from bot.engine.step import Recorded
+from bot.store import answer_cache
 from bot.store.models import (
     AnswerRow,
     ExpertAssignment,
@@ -45,18 +45,20 @@ _PERSON_BY_PLATFORM = (
     .join(Identity, Identity.person_id == Person.id)
     .where(Identity.platform == bindparam("platform"), Identity.platform_user_id == bindparam("user_id"))
 )
+# Of a person's conversations, the one touched last (an id breaks a tie within one clock tick).
+_NEWEST_FIRST = (Conversation.updated_at.desc(), Conversation.id.desc())
 _PERSON_AND_ACTIVE_CONVERSATION = (
     select(Person, Conversation)
     .join(Identity, Identity.person_id == Person.id)
     .outerjoin(Conversation, and_(Conversation.person_id == Person.id, Conversation.status == "active"))
     .where(Identity.platform == bindparam("platform"), Identity.platform_user_id == bindparam("user_id"))
-    .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    .order_by(*_NEWEST_FIRST)
     .limit(1)
 )
 _ACTIVE_CONVERSATION = (
     select(Conversation)
     .where(Conversation.person_id == bindparam("person_id"), Conversation.status == "active")
-    .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
+    .order_by(*_NEWEST_FIRST)
     .limit(1)
 )
 _INSERT_ANSWER = AnswerRow.__table__.insert()
@@ -109,7 +111,7 @@ async def person_arriving(
     read in one query: this runs for every message."""
     row = (await session.execute(_PERSON_AND_ACTIVE_CONVERSATION, {"platform": platform, "user_id": user_id})).first()
     if row is None:
-        return await get_or_create_person(session, platform, user_id, display_name, language_hint, now), None
+        return await _create_person(session, platform, user_id, display_name, language_hint, now), None
     person, active = row
     _note_display_name(person, platform, display_name)
     return person, active
@@ -128,6 +130,14 @@ async def get_or_create_person(
     if person is not None:
         _note_display_name(person, platform, display_name)
         return person
+    return await _create_person(session, platform, user_id, display_name, language_hint, now)
+
+
+async def _create_person(
+    session: AsyncSession, platform: str, user_id: str, display_name: str | None,
+    language_hint: str | None, now: datetime,
+) -> Person:
+    """A first contact: the person and their identity (looked up just before and not found)."""
     # Two first messages at once: the second insert of each is a no-op, and both find the one row.
     await session.execute(
         insert_for(session, Person)  # type: ignore[attr-defined]
@@ -252,7 +262,7 @@ async def open_conversation(session: AsyncSession, person_id: int, flow_ids: Ite
     )
     if flow_ids is not None:
         query = query.where(Conversation.flow_id.in_(list(flow_ids)))
-    return await session.scalar(query.order_by(Conversation.updated_at.desc(), Conversation.id.desc()).limit(1))
+    return await session.scalar(query.order_by(*_NEWEST_FIRST).limit(1))
 
 
 async def active_conversation(session: AsyncSession, person_id: int) -> Conversation | None:

@@ -148,11 +148,9 @@ class InlineConnection:
         self._open().rollback()
 
     async def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        self.stop()
 
-    def stop(self) -> None:
+    def stop(self) -> None:  # aiosqlite's forced close (SQLAlchemy's terminate)
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -163,10 +161,6 @@ class InlineConnection:
     @property
     def isolation_level(self) -> str | None:
         return self._open().isolation_level
-
-    @property
-    def in_transaction(self) -> bool:
-        return self._open().in_transaction
 
 
 def async_creator(url: URL) -> Callable[[], Any]:

@@ -100,9 +100,7 @@ class Replies:
             keyboard = await self.keyboard(chat_id, message, parts[-1])
         return await bot.send_message(chat_id, parts[-1], reply_markup=keyboard)
 
-    async def send_all(self, bot: Bot, chat_id: str, answered: Answered | list[Outbound]) -> None:
-        if not isinstance(answered, Answered):
-            answered = Answered(answered, {})
+    async def send_all(self, bot: Bot, chat_id: str, answered: Answered) -> None:
         for index, reply in enumerate(answered.replies):
             await self.send(bot, chat_id, reply, answered.keyboards.get(index))
 
