@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from bot.content.models import Condition, FlowDef, Group, Part, Question, Section, Text
 
 MORE = "_more"  # the step after each group entry: "is there another one?" (ids cannot start with _)
+PLAN_CACHE = 512  # plans kept per flow, one per set of plan-deciding answers
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class Step:
         return self.group is not None and self.question.id == self.group.items[0].id
 
 
+Plan = tuple[Step, ...]  # shared between conversations: never changed in place
+
+
 def entry_key(group_id: str, entry: int, question_id: str) -> str:
     return f"{group_id}[{entry}].{question_id}"
 
@@ -63,11 +67,14 @@ class CompiledFlow:
         self._questions: dict[str, Question] = {}
         self._more: dict[str, Question] = {}  # group id -> its "one more?" question, built once
         # Steps are immutable and the same in every plan: each is built the first time a plan holds
-        # it (a plan is made twice per answer, and building ~90 steps was a tenth of an answer's time).
+        # it (plans share them, and building ~90 steps per plan was a tenth of an answer's time).
         self._steps: dict[str, Step] = {}
         # Question ids that some `when:` reads: only an answer to one of these (or a group's "one
         # more?") can change the plan, so a plan stays valid after any other answer.
         self._conditioned: set[str] = set()
+        self._deciding: dict[str, bool] = {}  # answer key -> plan_depends_on(key), memoised
+        # Plans by the answers that decide them (see plan()); insertion order is the eviction order.
+        self._plans: dict[frozenset[tuple[str, bool, Any]], Plan] = {}
         for section in sections:
             for item in section.items:
                 self._conditioned.update(c.question for c in _conditions(item.when))
@@ -101,13 +108,30 @@ class CompiledFlow:
 
     def plan_depends_on(self, key: str) -> bool:
         """Whether an answer to `key` ("employees", "processes[2].rto") can change the plan."""
-        question_id = key.rsplit(".", 1)[-1] if "]." in key else key
-        return question_id == MORE or question_id in self._conditioned
+        deciding = self._deciding.get(key)
+        if deciding is None:
+            question_id = key.rsplit(".", 1)[-1] if "]." in key else key
+            deciding = self._deciding[key] = question_id == MORE or question_id in self._conditioned
+        return deciding
 
     def question(self, question_id: str) -> Question | None:
         return self._questions.get(question_id)
 
-    def plan(self, answers: Mapping[str, Answer]) -> list[Step]:
+    def plan(self, answers: Mapping[str, Answer]) -> Plan:
+        """The steps that apply given `answers`. Only the answers that some `when:` reads (and the
+        groups' "one more?") decide it, and most people give the same ones, so plans are kept by
+        those answers: building one walks every item and condition, a tenth of an answer's time."""
+        key = frozenset(
+            (k, a.skipped, _hashable(a.value)) for k, a in answers.items() if self.plan_depends_on(k)
+        )
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._build_plan(answers)
+            if len(self._plans) > PLAN_CACHE:
+                del self._plans[next(iter(self._plans))]
+        return plan
+
+    def _build_plan(self, answers: Mapping[str, Answer]) -> Plan:
         steps: list[Step] = []
         for index, section in enumerate(self.sections):
             for item in section.items:
@@ -116,7 +140,7 @@ class CompiledFlow:
                         steps.extend(self._group_steps(item, index, answers))
                 elif self._holds(item.when, answers, None, None):
                     steps.append(self._step(item.id, item, index))
-        return steps
+        return tuple(steps)
 
     def _step(self, key: str, question: Question, section_index: int, group: Group | None = None,
               entry: int | None = None) -> Step:
@@ -159,6 +183,15 @@ class CompiledFlow:
         if group_id is not None and self._group_of.get(key) == group_id:
             key = entry_key(group_id, entry or 1, key)
         return condition_holds(condition, answers.get(key))
+
+
+def _hashable(value: Any) -> Any:
+    """An answer's value as part of a plan's key (multi-choice answers are lists)."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _hashable(v)) for k, v in value.items()))
+    return value
 
 
 def _conditions(when: Condition | list[Condition] | None) -> list[Condition]:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.content.models import Question
-from bot.engine.flow import Answer, CompiledFlow, Step
+from bot.engine.flow import Answer, CompiledFlow, Plan, Step
 from bot.engine.i18n import MessageBook
 from bot.engine.messages import Choice, Outbound
 from bot.engine.parse import SCALE_ORDER, Words
@@ -99,7 +99,7 @@ def _n(number: float) -> str:
     return str(int(number)) if number == int(number) else str(number)
 
 
-def progress_line(flow: CompiledFlow, plan: list[Step], step: Step, sp: Speaker) -> str:
+def progress_line(flow: CompiledFlow, plan: Plan, step: Step, sp: Speaker) -> str:
     answerable = [s for s in plan if s.answerable]
     number = next((i for i, s in enumerate(answerable, 1) if s.key == step.key), len(answerable))
     section = flow.sections[step.section_index]
@@ -114,7 +114,7 @@ def progress_line(flow: CompiledFlow, plan: list[Step], step: Step, sp: Speaker)
 
 
 def render_question(
-    flow: CompiledFlow, plan: list[Step], step: Step, sp: Speaker,
+    flow: CompiledFlow, plan: Plan, step: Step, sp: Speaker,
     *, current: Answer | None = None,
 ) -> Outbound:
     question = step.question

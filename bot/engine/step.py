@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping
 
 from bot.content.models import Question
-from bot.engine.flow import Answer, CompiledFlow, Step
+from bot.engine.flow import Answer, CompiledFlow, Plan, Step
 from bot.engine.messages import Outbound
 from bot.engine.parse import (
     SCALE_ORDER,
@@ -205,7 +205,7 @@ def _parse_press(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, 
 
 
 def _record_and_advance(
-    flow: CompiledFlow, state: FlowState, plan: list[Step], current: Step, recorded: Recorded,
+    flow: CompiledFlow, state: FlowState, plan: Plan, current: Step, recorded: Recorded,
     sp: Speaker, replies: list[Outbound],
 ) -> StepResult:
     answers = dict(state.answers)
@@ -217,7 +217,7 @@ def _record_and_advance(
 
 def _advance(
     flow: CompiledFlow, state: FlowState, after: str | None, sp: Speaker, replies: list[Outbound],
-    plan: list[Step] | None = None,
+    plan: Plan | None = None,
 ) -> StepResult:
     """Move to the first unanswered question after `after` (or from the start), showing the
     section heading and the info items that come right before it. `plan` is the plan for
@@ -249,7 +249,7 @@ def _advance(
     return StepResult(replace(state, cursor=None, status="completed", awaiting=None), [*replies, done])
 
 
-def _headings(flow: CompiledFlow, plan: list[Step], position: int, sp: Speaker) -> list[Outbound]:
+def _headings(flow: CompiledFlow, plan: Plan, position: int, sp: Speaker) -> list[Outbound]:
     """A section's title and intro before its first question; a group's text before each entry."""
     target = plan[position]
     earlier = [s for s in plan[:position] if s.answerable]
@@ -270,7 +270,7 @@ def _headings(flow: CompiledFlow, plan: list[Step], position: int, sp: Speaker) 
     return out
 
 
-def _back(flow: CompiledFlow, state: FlowState, plan: list[Step], current: Step, sp: Speaker) -> StepResult:
+def _back(flow: CompiledFlow, state: FlowState, plan: Plan, current: Step, sp: Speaker) -> StepResult:
     index = _index(plan, current.key) or 0
     previous = next((s for s in reversed(plan[:index]) if s.answerable), None)
     if previous is None:
@@ -313,7 +313,7 @@ def _help(question: Question, sp: Speaker) -> Outbound:
     return Outbound("\n".join(lines))
 
 
-def _status(flow: CompiledFlow, state: FlowState, plan: list[Step], current: Step, sp: Speaker) -> str:
+def _status(flow: CompiledFlow, state: FlowState, plan: Plan, current: Step, sp: Speaker) -> str:
     answerable = [s for s in plan if s.answerable]
     answered = sum(1 for s in answerable if s.key in state.answers)
     return sp.say(
@@ -322,10 +322,10 @@ def _status(flow: CompiledFlow, state: FlowState, plan: list[Step], current: Ste
     )
 
 
-def _find(plan: list[Step], key: str | None) -> Step | None:
+def _find(plan: Plan, key: str | None) -> Step | None:
     index = _index(plan, key) if key is not None else None
     return plan[index] if index is not None else None
 
 
-def _index(plan: list[Step], key: str) -> int | None:
+def _index(plan: Plan, key: str) -> int | None:
     return next((i for i, s in enumerate(plan) if s.key == key), None)
