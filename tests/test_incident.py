@@ -147,8 +147,9 @@ async def test_an_abandoned_report_stays_a_draft_and_resumes(runtime: Runtime) -
     await tanaka.send("/incident")
     await tanaka.send("2")
     await tanaka.send("/hearing")  # off to something else: the report is paused, not lost
-    await tanaka.send("/incident status")
-    assert "書きかけの報告" in tanaka.text
+    for word in ("/incident status", "/incident 一覧", "/incident 状況", "/incident 進捗"):  # the lexicon's status words
+        await tanaka.send(word)
+        assert "書きかけの報告" in tanaka.text, word
     await tanaka.send("/incident")
     tanaka.expect("what")
     assert await incidents(runtime) == []
@@ -208,6 +209,17 @@ async def test_follow_up_notes_ticks_and_status(runtime: Runtime) -> None:
     assert show is not None and show.question_ref and show.question_ref.startswith("inc:")
     await sato.press("✓ 3 完了")  # a button under the checklist ticks step 3
     assert sato.text.count("☑") == 2
+
+
+async def test_steps_are_ticked_with_the_lexicon_separators(runtime: Runtime) -> None:
+    tanaka = await member(runtime, "tanaka", role="member")
+    await short_path(tanaka)
+    await tanaka.send("/incident done INC-2026-0001 １、２・3")  # full-width digits, 、 and ・
+    assert tanaka.text.count("☑") == 3
+    await tanaka.send("/incident undo INC-2026-0001 2 / 3")
+    assert tanaka.text.count("☑") == 1
+    await tanaka.send("/incident done INC-2026-0001 2;3")  # not a separator: refused, nothing ticked
+    assert tanaka.replies[0].kind == "reprompt"
 
 
 async def test_other_companies_cannot_see_an_incident(runtime: Runtime) -> None:

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Mapping
 
@@ -230,7 +229,7 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
 
             return await resume_flow(ctx, open_one)
         return await start_report(ctx)
-    if sub in ("status", "list", "一覧", "状況"):
+    if sub == "list" or ctx.content.words.commands.get(sub) == "status":  # /incident 状況, /incident status
         return await _list(ctx)
     if len(words) < 2:
         return [Outbound(ctx.say("incident.usage"), kind="error")]
@@ -350,7 +349,8 @@ async def _tick(ctx: Ctx, incident: Incident, which: str, *, done: bool) -> list
     if playbook is None:
         return [Outbound(ctx.say("incident.no_checklist"), kind="error")]
     ids = []
-    for part in re.split(r"[\s,、，・/]+", clean_text(which)):
+    parts = (part for chunk in ctx.content.words.separators.split(clean_text(which)) for part in chunk.split())
+    for part in parts:
         if part.isdecimal() and 1 <= int(part) <= len(playbook.steps):
             ids.append(playbook.steps[int(part) - 1].id)
         elif part in {s.id for s in playbook.steps}:
