@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 
 REMIND = "scheduler.jobs:remind"
 SYNC = "scheduler.jobs:sync"
+HOUSEKEEPING = "scheduler.jobs:housekeeping"
 
 _service: SchedulerService | None = None
 
@@ -41,3 +42,8 @@ async def remind(ref: str) -> None:
 async def sync() -> None:
     """Re-read visits and events: catch up what is due, plan what changed."""
     await _current().sync()
+
+
+async def housekeeping() -> None:
+    """Forget old de-duplication keys and keyboards (bot/store/housekeeping.py)."""
+    await _current().housekeeping()

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import Content
+from bot.store.housekeeping import forget_old
 from bot.store.models import SchedulerJob, utcnow
 from scheduler import jobs
 from scheduler.plan import Reminder
@@ -33,6 +34,8 @@ from scheduler.reminders import Sweep, sweep
 log = logging.getLogger(__name__)
 
 SYNC_JOB = "helpdesk:sync"
+HOUSEKEEPING_JOB = "helpdesk:housekeeping"
+HOUSEKEEPING_EVERY = timedelta(hours=6)
 JOBSTORE = "default"  # the database: one job per reminder
 LOCAL = "local"  # this process only: the periodic sync
 
@@ -88,6 +91,10 @@ class SchedulerService:
         self.scheduler.add_job(
             jobs.SYNC, "interval", seconds=self.sync_seconds, id=SYNC_JOB, jobstore=LOCAL, replace_existing=True,
         )
+        self.scheduler.add_job(  # first run at start: a process restarted often still tidies up
+            jobs.HOUSEKEEPING, "interval", seconds=HOUSEKEEPING_EVERY.total_seconds(), id=HOUSEKEEPING_JOB,
+            jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(timezone.utc),
+        )
         self.scheduler.resume()
         log.info("scheduler started: %d reminder job(s) planned, %d settled at start", len(result.future), len(result.fired))
         return result
@@ -99,6 +106,12 @@ class SchedulerService:
         if self.scheduler is not None:
             self._reconcile(result.future)
         return result
+
+    async def housekeeping(self) -> None:
+        async with self.sessions.begin() as session:
+            forgotten = await forget_old(session, self.clock())
+        log.info("housekeeping: %d de-duplication key(s) and %d keyboard(s) forgotten",
+                 forgotten.event_keys, forgotten.keyboards)
 
     def _reconcile(self, future: list[Reminder]) -> None:
         wanted = {reminder.ref: reminder for reminder in future}
