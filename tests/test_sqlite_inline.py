@@ -107,3 +107,56 @@ def test_only_plain_busy_is_worth_waiting_for(tmp_path: Path) -> None:
     first.close()
     second.close()
 
+
+
+def _rows_in_the_database_file(path: str) -> int:
+    """What the database file itself holds, the log left out (immutable=1 never reads the -wal)."""
+    reader = sqlite3.connect(f"{Path(path).as_uri()}?immutable=1", uri=True)
+    try:
+        return int(reader.execute("SELECT count(*) FROM processed_events WHERE platform = 'test'").fetchone()[0])
+    finally:
+        reader.close()
+
+
+async def test_commits_reach_the_database_file_through_the_checkpoint_thread(database_url: str) -> None:
+    """Commits never checkpoint on the loop (wal_autocheckpoint=0); the process's checkpoint thread
+    copies the log into the file while the engine's connections are still open."""
+    path = database_url.removeprefix("sqlite:///")
+    engine = make_engine(async_url(database_url))
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.exec_driver_sql("PRAGMA wal_autocheckpoint")).scalar() == 0
+        for number in range(5):
+            await _write(engine, f"e{number}")
+        assert _rows_in_the_database_file(path) < 5  # just committed: still in the log
+        deadline = time.monotonic() + 10 * sqlite_inline.CHECKPOINT_EVERY
+        while _rows_in_the_database_file(path) < 5 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert _rows_in_the_database_file(path) == 5
+    finally:
+        await engine.dispose()
+
+
+async def test_a_file_is_checkpointed_once_per_interval_however_often_it_is_written(
+    database_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = str(Path(database_url.removeprefix("sqlite:///")).absolute())
+    done: list[str] = []
+    real = sqlite_inline.checkpoint
+    monkeypatch.setattr(sqlite_inline, "checkpoint", lambda p: (done.append(p), real(p)))
+    engine = make_engine(async_url(database_url))
+    try:
+        started, number = time.monotonic(), 0
+        while time.monotonic() - started < 4 * sqlite_inline.CHECKPOINT_EVERY:
+            await _write(engine, f"e{number}")
+            number += 1
+        assert number > 100  # written far more often than checkpointed
+        assert 1 <= done.count(path) <= 5
+    finally:
+        await engine.dispose()
+
+
+def test_a_removed_database_is_not_made_again_by_its_checkpoint(tmp_path: Path) -> None:
+    gone = tmp_path / "gone.db"
+    sqlite_inline.checkpoint(str(gone))
+    assert not gone.exists()

@@ -18,20 +18,33 @@ What a thread used to absorb is handled here instead:
   first write, taking the write lock then, so no transaction reads before it writes.
 - Long statements (a large export) hold the loop for their duration; every statement of the
   bot's conversations is a lookup by key.
+- WAL checkpoints. By default the commit that takes the log past 1,000 pages copies it back into
+  the database file and syncs both, on the loop: every few hundred answers, everyone waited
+  ~17-20 ms (bench/README.md). Connections here are opened with wal_autocheckpoint=0, a commit marks
+  its file, and one thread of the process checkpoints each marked file every CHECKPOINT_EVERY
+  seconds (PASSIVE: it never waits for, nor blocks, readers and writers; sqlite3 lets go of the GIL
+  while it copies and syncs). A killed process loses nothing by it: the log is the database until
+  it is copied, and the next connection to close, or the next checkpoint, copies it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
+import threading
 import time
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL
 
+log = logging.getLogger(__name__)
+
 BUSY_TIMEOUT = 15.0  # seconds a statement waits for another writer, as sqlite3's timeout=15 did
 _FIRST_WAIT, _LONGEST_WAIT = 0.001, 0.05
+CHECKPOINT_EVERY = 0.5  # seconds between checkpoints of a file written meanwhile
 
 
 def is_busy(error: BaseException) -> bool:
@@ -109,6 +122,47 @@ class InlineCursor:
         self._cursor.arraysize = value
 
 
+class _Checkpointer:
+    """One thread per process: every CHECKPOINT_EVERY seconds, a PASSIVE checkpoint of each file
+    committed to meanwhile, through a connection of its own (opened for it: nothing stays open)."""
+
+    def __init__(self) -> None:
+        self._written: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def written(self, path: str) -> None:
+        self._written.add(path)  # set.add is atomic under the GIL: the commit path takes no lock
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+                    self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(CHECKPOINT_EVERY)
+            for path in list(self._written):
+                # Unmarked before its checkpoint: a commit marking it again meanwhile is in the next one.
+                self._written.discard(path)
+                checkpoint(path)
+
+
+def checkpoint(path: str) -> None:
+    try:
+        # mode=rw: a file removed meanwhile (a test's temporary database) is not made again.
+        connection = sqlite3.connect(f"{Path(path).as_uri()}?mode=rw", uri=True, timeout=0)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:  # the next commit marks the file again
+        log.debug("checkpoint of %s skipped: %s", path, error)
+
+
+_checkpointer = _Checkpointer()
+
+
 class _RunNow:
     """SQLAlchemy sets isolation_level by queueing (future, function) on aiosqlite's thread."""
 
@@ -126,8 +180,9 @@ class InlineConnection:
 
     _tx = _RunNow()
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: str | None) -> None:
         self._conn: sqlite3.Connection | None = connection
+        self._path = path  # None: in memory, no log to checkpoint
 
     @property
     def _connection(self) -> sqlite3.Connection | None:  # aiosqlite's "still open" check
@@ -143,6 +198,8 @@ class InlineConnection:
 
     async def commit(self) -> None:
         await _call(self._open().commit)
+        if self._path is not None:
+            _checkpointer.written(self._path)
 
     async def rollback(self) -> None:
         self._open().rollback()
@@ -168,7 +225,14 @@ def async_creator(url: URL) -> Callable[[], Any]:
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
     kwargs.update(timeout=0, check_same_thread=False)  # the pool may close it from another thread
 
+    database = url.database
+    in_memory = not database or database == ":memory:" or database.startswith("file:")
+    path = None if in_memory else str(Path(database).absolute())  # type: ignore[arg-type]
+
     async def connect() -> InlineConnection:
-        return InlineConnection(sqlite3.connect(*args, **kwargs))
+        connection = sqlite3.connect(*args, **kwargs)
+        if path is not None:
+            connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it
+        return InlineConnection(connection, path)
 
     return connect
