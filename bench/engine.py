@@ -512,10 +512,12 @@ def main() -> None:
         print(f"{args.people} people answering the hearing sheet at once ({limit}); {machine()}")
         print(HEADER)
         first: dict[str, Any] | None = None
+        saturated_by_backend: dict[str, dict[str, Any]] = {}
         for url in urls:
             backend = url.split(":", 1)[0].split("+")[0]
             saturated = run_child("--phase", "engine", "--url", url, "--seconds", str(args.seconds), *people)
             first = first or saturated
+            saturated_by_backend[backend] = saturated
             print(row(f"engine {backend}, onboarding", saturated["onboarding"]))
             print(row(f"engine {backend}, saturated", saturated))
             paced = []
@@ -553,6 +555,11 @@ def main() -> None:
               f"{verdict(ratio <= TARGET_RATIO)}")
         print(f"  Bot API calls: ours {ours['bot_api_calls']}, floor {floor['bot_api_calls']}; errors: ours "
               f"{ours['errors']}, floor {floor['errors']}")
+        # This machine's speed moves by a third from one hour to the next; the echo moves with it, so
+        # an answer's CPU counted in echoes compares across runs, days and machines.
+        for backend, saturated in saturated_by_backend.items():
+            print(f"  engine {backend}, saturated: {saturated['cpu_ms'] / floor['cpu_ms']:.1f} echoes of CPU per answer "
+                  f"({saturated['cpu_ms']:.2f} ms / {floor['cpu_ms']:.2f} ms)")
 
 
 if __name__ == "__main__":

@@ -225,9 +225,11 @@ def async_creator(url: URL) -> Callable[[], Any]:
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
     kwargs.update(timeout=0, check_same_thread=False)  # the pool may close it from another thread
 
+    # The file that a commit marks for the checkpoint thread; None (SQLite checkpoints as usual) for a
+    # database in memory, which has no log, or given as a file: URI, which is not parsed here.
     database = url.database
-    in_memory = not database or database == ":memory:" or database.startswith("file:")
-    path = None if in_memory else str(Path(database).absolute())  # type: ignore[arg-type]
+    plain_file = bool(database) and database != ":memory:" and not database.startswith("file:")  # type: ignore[union-attr]
+    path = str(Path(database).absolute()) if plain_file else None  # type: ignore[arg-type]
 
     async def connect() -> InlineConnection:
         connection = sqlite3.connect(*args, **kwargs)
