@@ -37,7 +37,7 @@ SYNC_JOB = "helpdesk:sync"
 HOUSEKEEPING_JOB = "helpdesk:housekeeping"
 HOUSEKEEPING_EVERY = timedelta(hours=6)
 JOBSTORE = "default"  # the database: one job per reminder
-LOCAL = "local"  # this process only: the periodic sync
+LOCAL = "local"  # this process only: the periodic sync and the housekeeping
 
 
 def sync_url(url: URL) -> URL:
