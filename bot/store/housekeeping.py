@@ -1,8 +1,9 @@
 """Forgetting what only mattered for a while: inbound de-duplication keys and Telegram keyboards.
 
-Every inbound message leaves a processed_events row and every Telegram keyboard a callback_keys row;
-nothing else ever deletes them, so without this both tables grow with every message for as long as
-the bot runs. The scheduling process runs `forget_old` every few hours (scheduler/service.py).
+Every inbound message leaves a processed_events row and every Telegram keyboard a callback_keys row.
+Nothing else deletes the first, and a keyboard's row goes only when the keyboard is used
+(bot/platforms/telegram/presses.py), so without this both tables grow with the messages for as long
+as the bot runs. The scheduling process runs `forget_old` every few hours (scheduler/service.py).
 """
 
 from __future__ import annotations
