@@ -1,0 +1,37 @@
+"""Playbooks say what their sources say: a step a source recommends only "必要に応じて" keeps that
+qualifier, and the malware playbook carries the steps of the Tokyo portal's Emotet page."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content.loader import Content
+
+QUALIFIER = "必要に応じて"
+
+
+def test_a_step_its_source_qualifies_keeps_the_qualifier(content: Content) -> None:
+    qualified = [
+        (playbook.id, step.id)
+        for playbook in content.response.playbooks.values()
+        for step in playbook.steps
+        if f"({QUALIFIER}" in (step.source or "")
+    ]
+    assert qualified, "no step cites a qualified recommendation: the test would prove nothing"
+    missing = [
+        ref for ref in qualified
+        if QUALIFIER not in content.response.playbooks[ref[0]].steps[[s.id for s in content.response.playbooks[ref[0]].steps].index(ref[1])].text.ja
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("step", ["emocheck", "tell_partners", "prevent_recurrence"])
+def test_the_malware_playbook_checks_every_pc_tells_partners_and_ends_with_lasting_measures(content: Content, step: str) -> None:
+    steps = [s.id for s in content.response.playbooks["malware"].steps]
+    assert step in steps
+    assert steps[-1] == "prevent_recurrence"
+
+
+def test_user_data_is_backed_up_before_re_initialising(content: Content) -> None:
+    step = next(s for s in content.response.playbooks["malware"].steps if s.id == "reinitialise")
+    assert "バックアップ" in step.text.ja and "back up" in step.text.en
