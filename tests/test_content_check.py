@@ -8,6 +8,7 @@ wrong. The secretariat edits these files without a programmer: the report is all
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -273,3 +274,41 @@ def test_bot_refuses_to_start_on_invalid_content(content_dir: Path, tmp_path: Pa
     assert f"{COMMON}: sections[it_env].items[mobile_devices]: a choice question needs options" in result.stderr
     assert "Traceback" not in result.stderr
     assert not database.exists()  # content is checked before the database is touched
+
+
+def test_japanese_folded_with_gt_is_refused_with_its_line(content_dir: Path) -> None:
+    # Folding joins lines with a space: 「…影響と、 どのくらいで…」 (a review finding).
+    replace_text(
+        content_dir / "hearing/parts/common.yaml",
+        "ja: 社内（事務所の中）にサーバを置いていますか？",
+        "ja: >-\n            社内（事務所の中）に\n            サーバを置いていますか？",
+    )
+    [issue] = only(check_content(content_dir), COMMON)
+    assert "folded" in issue.problem and "line" in issue.problem
+
+
+def test_no_japanese_text_carries_a_folding_space() -> None:
+    # The section intros were folded: a space between two Japanese characters at a line break.
+    book = [
+        text for path in sorted(REAL_CONTENT.rglob("hearing/**/*.yaml"))
+        for text in _ja_texts(load_yaml(path))
+    ]
+    assert book, "no Japanese text found: the test would prove nothing"
+    folded = [t for t in book if re.search(r"[、。ぁ-んァ-ン一-龥] [ぁ-んァ-ン一-龥]", t)]
+    assert folded == []
+
+
+def test_every_content_file_reads_with_plain_pyyaml() -> None:
+    # libyaml's loader forgives an unquoted "?" inside a flow mapping; the pure-Python one does not.
+    for path in sorted(REAL_CONTENT.rglob("*.yaml")):
+        yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)  # noqa: S506
+
+
+def _ja_texts(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        return [v for k, v in data.items() if k == "ja" and isinstance(v, str)] + [
+            t for v in data.values() for t in _ja_texts(v)
+        ]
+    if isinstance(data, list):
+        return [t for v in data for t in _ja_texts(v)]
+    return []

@@ -4,6 +4,8 @@ Two changes from PyYAML's SafeLoader, both because content authors are not YAML 
 - YAML 1.2 booleans: only true/false are booleans, so `yes`, `no`, `on`, `off` stay words
   (PyYAML follows YAML 1.1, where a lexicon list `[はい, yes]` would silently hold True).
 - a key repeated in one mapping is an error with its line, instead of the last one silently winning.
+- a `ja:` text written as a folded block (`>`/`>-`) is an error: folding joins lines with a space,
+  which Japanese does not have (「…影響と、 どのくらいで…」). Use one quoted line or `|-`.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[
             raise ContentYamlError(
                 f"duplicate key {key!r} (line {key_node.start_mark.line + 1})",
                 key_node.start_mark.line + 1,
+            )
+        if key == "ja" and isinstance(value_node, yaml.ScalarNode) and value_node.style == ">":
+            line = value_node.start_mark.line + 1
+            raise ContentYamlError(
+                f"Japanese text folded with '>' (line {line}): folding puts a space at every line break; "
+                "write it on one quoted line", line,
             )
         mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
