@@ -35,3 +35,16 @@ def test_the_malware_playbook_checks_every_pc_tells_partners_and_ends_with_lasti
 def test_user_data_is_backed_up_before_re_initialising(content: Content) -> None:
     step = next(s for s in content.response.playbooks["malware"].steps if s.id == "reinitialise")
     assert "バックアップ" in step.text.ja and "back up" in step.text.en
+
+
+NEWS_SITES = ("netsecurity.ne.jp", "security-next.com", "impress.co.jp")
+
+
+def test_no_playbook_cites_a_news_site(content: Content) -> None:
+    # A news report is not an authority: steps cite the publisher (NISC, the police, JPCERT/CC, IPA).
+    sources = [
+        source for playbook in content.response.playbooks.values()
+        for source in [playbook.source, *(step.source for step in playbook.steps)] if source
+    ]
+    assert sources
+    assert [s for s in sources if any(site in s for site in NEWS_SITES)] == []
