@@ -48,3 +48,12 @@ def test_no_playbook_cites_a_news_site(content: Content) -> None:
     ]
     assert sources
     assert [s for s in sources if any(site in s for site in NEWS_SITES)] == []
+
+
+def test_the_spam_centre_leads_with_the_page_for_the_common_case(content: Content) -> None:
+    # Its infoform.html is only for advertising sent after an opt-out (the form's own heading).
+    assert content.contacts is not None
+    channels = next(c for c in content.contacts.contacts if c.id == "dekyo_meiwaku").channels
+    assert channels[0].value.endswith("/ihan/index.html")
+    form = next(c for c in channels if c.value.endswith("infoform.html"))
+    assert "受信拒否" in form.label.ja and "refused" in form.label.en
