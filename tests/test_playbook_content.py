@@ -57,3 +57,12 @@ def test_the_spam_centre_leads_with_the_page_for_the_common_case(content: Conten
     assert channels[0].value.endswith("/ihan/index.html")
     form = next(c for c in channels if c.value.endswith("infoform.html"))
     assert "受信拒否" in form.label.ja and "refused" in form.label.en
+
+
+@pytest.mark.parametrize("playbook", ["malware", "ransomware"])
+def test_recovery_vendor_lists_of_seed_003_are_on_the_infection_playbooks(content: Content, playbook: str) -> None:
+    contacts = content.response.playbooks[playbook].contacts
+    assert "jnsa_emergency_response" in contacts and "ipa_service_list" in contacts
+    assert content.contacts is not None
+    ipa = next(c for c in content.contacts.contacts if c.id == "ipa_service_list")
+    assert [c.value for c in ipa.channels] == ["https://www.ipa.go.jp/security/service_list.html"]  # moved from /it-service/
