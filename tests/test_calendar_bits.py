@@ -94,8 +94,36 @@ async def test_the_console_presses_a_reminders_buttons_with_press(runtime: Runti
     text = out.getvalue()
     assert "【リマインド】" in text and "  1. 確認しました" in text and "/press" in text
     assert "確認を記録しました" in text  # /press 1 pressed 確認しました
-    # there is no ninth button: the line goes to the bot as typed, which knows no /press
-    assert runtime.content.book.say("router.unknown_command", "ja", command="press") in text
+    # there is no ninth button: the console says which numbers there are, not "no such command"
+    assert runtime.content.book.say("console.press_range", "ja", count=2) in text
+    assert runtime.content.book.say("router.unknown_command", "ja", command="press") not in text
+
+
+async def test_press_in_a_new_console_run_says_the_buttons_are_gone(runtime: Runtime, clock: Clock) -> None:
+    # Review finding: under a reminder printed by the previous run, /press 2 got 「/press」というコマンドはありません。
+    await company(runtime, "A社", "csirt", lead="tanaka")
+    out = io.StringIO()
+    await run_console(runtime, "tanaka", stdin=io.StringIO("/press 2\n"), stdout=out, background=False)
+    book = runtime.content.book
+    assert book.say("console.press_none", "ja") in out.getvalue()
+    assert book.say("router.unknown_command", "ja", command="press") not in out.getvalue()
+
+
+async def test_the_console_speaks_english_around_buttons_after_lang_en(runtime: Runtime, clock: Clock) -> None:
+    # Review finding: the button hint was always Japanese.
+    await company(runtime, "A社", "csirt", lead="tanaka")
+    async with runtime.sessions.begin() as session:
+        await add_visit(session, runtime.content, runtime.tz, VisitSpec("A社", 1, jst("2026-12-03 14:00"), "onsite", "丸の内"), now=clock(), notify=False)
+    out = io.StringIO()
+    await run_console(runtime, "tanaka", stdin=io.StringIO("/lang en\n"), stdout=out, background=False)
+    clock.now = jst("2026-11-30 10:00")
+    await sweep(runtime.sessions, runtime.content, runtime.tz, clock())
+    out = io.StringIO()
+    await run_console(runtime, "tanaka", stdin=io.StringIO("/press 7\n"), stdout=out, background=False)
+    book = runtime.content.book
+    text = out.getvalue()
+    assert book.say("console.press_hint", "en") in text and book.say("console.press_hint", "ja") not in text
+    assert book.say("console.notice", "en") in text
 
 
 CONTENT = PROJECT_ROOT / "content"

@@ -13,10 +13,11 @@ from typing import TextIO
 
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.runtime import Runtime
+from bot.store import repo
 from scheduler.delivery import deliver_due
 
 PLATFORM = "console"
-_PRESS = re.compile(r"^/press\s+(\d+)$")
+_PRESS = re.compile(r"^/press(?:\s+(\S+))?$")
 
 
 class ConsoleSender:
@@ -29,11 +30,17 @@ class ConsoleSender:
         self.runtime = runtime
         self.stdout = stdout
         self.buttons: Outbound | None = None  # the last message with buttons: /press N presses one
+        self.lang = "ja"  # the person's language, read after each message (/lang en changes it)
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
-        header = self.runtime.content.book.say("console.notice", "ja")
+        header = self.runtime.content.book.say("console.notice", self.lang)
         self.stdout.write(f"{header}\n{self.show(message)}\n")
         return None
+
+    async def follow_language(self, user: str) -> None:
+        async with self.runtime.sessions() as session:
+            person = await repo.person_by_platform(session, PLATFORM, user)
+        self.lang = person.language if person is not None else self.lang
 
     def show(self, message: Outbound) -> str:
         """The message as text; buttons that belong to no questionnaire (a reminder's, a preview's)
@@ -41,17 +48,23 @@ class ConsoleSender:
         text = render(message)
         if message.options and message.question_ref and split_ref(message.question_ref) is None:
             self.buttons = message
-            text += "\n" + self.runtime.content.book.say("console.press_hint", "ja")
+            text += "\n" + self.runtime.content.book.say("console.press_hint", self.lang)
         return text
 
-    def press(self, user: str, line: str, language: str | None) -> Inbound | None:
-        """`/press N`: the Nth button of the last message with buttons, as a platform would send it."""
+    def press(self, user: str, line: str, language: str | None) -> Inbound | str | None:
+        """`/press N`: the Nth button of the last message with buttons, as a platform would send it;
+        a sentence saying why not when no button of this run has that number (buttons printed by an
+        earlier run of the console are gone with it); None for a line that is not /press."""
         match = _PRESS.match(line.strip())
-        if match is None or self.buttons is None:
+        if match is None:
             return None
-        number = int(match.group(1))
-        if not 1 <= number <= len(self.buttons.options):
-            return None
+        book = self.runtime.content.book
+        if self.buttons is None:
+            return book.say("console.press_none", self.lang)
+        count = len(self.buttons.options)
+        number = int(match.group(1)) if (match.group(1) or "").isdigit() else 0
+        if not 1 <= number <= count:
+            return book.say("console.press_range", self.lang, count=count)
         choice = self.buttons.options[number - 1].value
         return Inbound(PLATFORM, user, choice=choice, reply_to=self.buttons.question_ref, display_name=user, language=language)
 
@@ -90,6 +103,7 @@ async def _converse(
     runtime: Runtime, user: str, language: str | None, stdin: TextIO, stdout: TextIO, interactive: bool,
     sender: ConsoleSender,
 ) -> None:
+    await sender.follow_language(user)
     await deliver_due(runtime.sessions, sender, clock=runtime.clock, chat_id=user)
     while True:
         if interactive:
@@ -102,7 +116,12 @@ async def _converse(
         inbound = sender.press(user, line, language) or Inbound(
             PLATFORM, user, text=line.rstrip("\r\n"), display_name=user, language=language
         )
+        if isinstance(inbound, str):
+            stdout.write(inbound + "\n")
+            stdout.flush()
+            continue
         for reply in await runtime.handle(inbound):
             stdout.write(sender.show(reply) + "\n")
+        await sender.follow_language(user)
         await deliver_due(runtime.sessions, sender, clock=runtime.clock, chat_id=user)
         stdout.flush()
