@@ -129,6 +129,8 @@ async def test_back_and_cancel_in_the_walk(convo: Convo) -> None:
         (("playbooks/malware.yaml", "contacts: [", "contacts: [nowhere_desk, "), "unknown contact 'nowhere_desk'"),
         (("triage.yaml", "playbook: malware", "playbook: no_such_playbook"), "unknown playbook 'no_such_playbook'"),
         (("incident.yaml", "playbook: ransomware,", "playbook: gone,"), "unknown playbook 'gone'"),
+        # a misspelt next: that breaks the id pattern is still named as the node it does not find
+        (("triage.yaml", "next: pc_symptom", "next: pc-sympton"), "unknown node 'pc-sympton'"),
     ],
 )
 def test_content_check_fails_on_dangling_references(tmp_path: Path, edit: tuple[str, str, str], problem: str) -> None:

@@ -296,7 +296,9 @@ class Lexicon(Strict):
 class TriageOption(Strict):
     value: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=48)
     label: Text
-    next: Id  # the node this answer leads to
+    # Any text: the loader's cross-check names a misspelt target "unknown node 'x'", which says
+    # more to the person who typed it than the id pattern would.
+    next: str = Field(min_length=1)
 
 
 class Outcome(Strict):
