@@ -25,6 +25,7 @@ from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import Content
+from bot.content.models import Retention
 from bot.store.housekeeping import forget_old
 from bot.store.models import SchedulerJob, utcnow
 from scheduler import jobs
@@ -109,9 +110,9 @@ class SchedulerService:
 
     async def housekeeping(self) -> None:
         async with self.sessions.begin() as session:
-            forgotten = await forget_old(session, self.clock())
-        log.info("housekeeping: %d de-duplication key(s) and %d keyboard(s) forgotten",
-                 forgotten.event_keys, forgotten.keyboards)
+            programme = self.content.response.programme
+            forgotten = await forget_old(session, self.clock(), programme.retention if programme else Retention())
+        log.info("housekeeping: forgotten %s", forgotten)
 
     def _reconcile(self, future: list[Reminder]) -> None:
         wanted = {reminder.ref: reminder for reminder in future}

@@ -429,8 +429,23 @@ class DeskHours(Strict):
     source: str = Field(min_length=1)
 
 
+class Retention(Strict):
+    """How long rows that only grow are kept (days), applied by housekeeping every few hours.
+    These are the secretariat's operating choices, not a legal rule: the programme ends, and its
+    people's data must not stay for ever. Incidents, answers and companies are not here: they go
+    with `helpdesk company purge`."""
+
+    event_keys_days: int = Field(default=7, ge=1)  # platforms redeliver within hours
+    keyboards_days: int = Field(default=90, ge=1)  # a keyboard may be pressed long after it was sent
+    link_codes_days: int = Field(default=30, ge=1)  # counted from the code's expiry
+    outbox_days: int = Field(default=180, ge=7)  # sent or failed deliveries; pending rows are never dropped
+    audit_days: int = Field(default=730, ge=30)
+    source: str = "the secretariat's operating choice; no retention rule in seed 000"
+
+
 class Programme(Strict):
     desk: DeskHours
+    retention: Retention = Field(default_factory=lambda: Retention())
     # The calendar (issue 6); optional so a content set without a calendar still loads.
     name: Text | None = None
     name_source: str | None = None

@@ -1,9 +1,12 @@
-"""Forgetting what only mattered for a while: inbound de-duplication keys and Telegram keyboards.
+"""Forgetting what only mattered for a while: inbound de-duplication keys, Telegram keyboards,
+/link codes, finished deliveries and old audit entries, each after the time content/programme.yaml
+(`retention:`) gives it.
 
-Every inbound message leaves a processed_events row and every Telegram keyboard a callback_keys row.
-Nothing else deletes the first, and a keyboard's row goes only when the keyboard is used
-(bot/platforms/telegram/presses.py), so without this both tables grow with the messages for as long
-as the bot runs. The scheduling process runs `forget_old` every few hours (scheduler/service.py).
+Every inbound message leaves a processed_events row and every Telegram keyboard a callback_keys row;
+every notice leaves outbox rows and every read or refusal an audit row. Nothing else deletes them
+(a keyboard's row goes when it is used, bot/platforms/telegram/presses.py), so without this they
+grow for as long as the bot runs. The scheduling process runs `forget_old` every few hours
+(scheduler/service.py).
 """
 
 from __future__ import annotations
@@ -14,24 +17,36 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.store.models import CallbackKey, ProcessedEvent
+from bot.content.models import Retention
+from bot.store.models import AuditEntry, CallbackKey, LinkCode, OutboxClaim, OutboxRow, ProcessedEvent
 
-# A platform redelivers an event within hours (Slack retries three times within the hour, Telegram
-# keeps an update for 24 hours); a week is far beyond either.
-EVENT_KEYS_KEPT = timedelta(days=7)
-# A keyboard may be pressed long after it was sent: a question left open in a paused hearing, a
-# visit reminder read late. After this a press is answered "this button has expired" and the
-# person types the answer instead (bot/platforms/telegram/presses.py).
-KEYBOARDS_KEPT = timedelta(days=90)
+FINISHED = ("sent", "failed")  # a pending or sending row is a notice still owed to someone
 
 
 @dataclass(frozen=True)
 class Forgotten:
     event_keys: int
     keyboards: int
+    link_codes: int = 0
+    deliveries: int = 0
+    audit_entries: int = 0
 
 
-async def forget_old(session: AsyncSession, now: datetime) -> Forgotten:
-    events = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_KEYS_KEPT))
-    keys = await session.execute(delete(CallbackKey).where(CallbackKey.created_at < now - KEYBOARDS_KEPT))
-    return Forgotten(event_keys=events.rowcount or 0, keyboards=keys.rowcount or 0)  # type: ignore[attr-defined]
+async def forget_old(session: AsyncSession, now: datetime, retention: Retention) -> Forgotten:
+    def before(days: int) -> datetime:
+        return now - timedelta(days=days)
+
+    async def count(statement: object) -> int:
+        return (await session.execute(statement)).rowcount or 0  # type: ignore[arg-type, attr-defined]
+
+    old_deliveries = (OutboxRow.status.in_(FINISHED)) & (OutboxRow.created_at < before(retention.outbox_days))
+    await session.execute(delete(OutboxClaim).where(OutboxClaim.outbox_id.in_(
+        OutboxRow.__table__.select().with_only_columns(OutboxRow.id).where(old_deliveries).scalar_subquery()
+    )))
+    return Forgotten(
+        event_keys=await count(delete(ProcessedEvent).where(ProcessedEvent.received_at < before(retention.event_keys_days))),
+        keyboards=await count(delete(CallbackKey).where(CallbackKey.created_at < before(retention.keyboards_days))),
+        link_codes=await count(delete(LinkCode).where(LinkCode.expires_at < before(retention.link_codes_days))),
+        deliveries=await count(delete(OutboxRow).where(old_deliveries)),
+        audit_entries=await count(delete(AuditEntry).where(AuditEntry.at < before(retention.audit_days))),
+    )
