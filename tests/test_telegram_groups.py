@@ -156,3 +156,25 @@ async def test_groups_are_platform_neutral(runtime: Any) -> None:
         person = await repo.person_by_platform(session, "console", "tanaka")
         assert person is not None
         assert await repo.active_conversation(session, person.id) is None
+
+
+async def test_status_in_a_linked_group_names_the_company_to_its_own_people_only(runtime: Any) -> None:
+    # Review finding: /status in a linked group named the company to everyone in the group.
+    from bot.engine.messages import Inbound
+    from tests.conftest import add_company
+
+    code = await add_company(runtime, "株式会社サンプル", "csirt")
+    await runtime.handle(Inbound("console", "tanaka", text=f"/start {code}"))
+    async with runtime.sessions.begin() as session:
+        company = await repo.company_by_name(session, "株式会社サンプル")
+        assert company is not None
+        session.add(Chat(platform="console", chat_id="room", company_id=company.id, purpose="incidents", created_at=runtime.clock()))
+    book = runtime.content.book
+
+    async def status(user: str) -> str:
+        [reply] = await runtime.handle(Inbound("console", user, text="/status", chat_id="room", in_group=True))
+        return reply.text
+
+    assert await status("tanaka") == book.say("group.status_linked", "ja", company="株式会社サンプル")
+    outsider = await status("guest")
+    assert outsider == book.say("group.status_linked_unnamed", "ja") and "サンプル" not in outsider

@@ -87,6 +87,10 @@ async def _status(ctx: Ctx, platform: str, chat_id: str) -> list[Outbound]:
     existing = await _linked(ctx, platform, chat_id)
     if existing is None:
         return [Outbound(ctx.say("group.not_linked"))]
+    if ctx.person.company_id != existing.company_id:
+        # Everyone in a group reads the answer: which company it belongs to is told to its own
+        # people only (the participation agreement's confidentiality).
+        return [Outbound(ctx.say("group.status_linked_unnamed"))]
     company = await ctx.session.get(Company, existing.company_id)
     assert company is not None
     return [Outbound(ctx.say("group.status_linked", company=company.name))]
