@@ -4,7 +4,7 @@ The statement is the engine's own first one (claim an inbound event: INSERT … 
 NOTHING RETURNING), run N times (default 3,000) each way, CPU time per call:
 
   sqlite3 alone          the floor: the driver, a transaction and a commit per call
-  engine.begin()         SQLAlchemy's AsyncConnection (our sqlite_inline connection underneath)
+  engine.begin()         SQLAlchemy's AsyncConnection (its aiosqlite dialect underneath)
   AsyncSession           a session per transaction, as Runtime.handle opens one per message
   empty AsyncSession     the same with no statement: what the session and pool cost by themselves
   statement, session     one more statement inside an open session transaction

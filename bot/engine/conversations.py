@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from bot.engine.context import Ctx
 from bot.engine.messages import Outbound
 from bot.engine.step import FlowInput, FlowState, Recorded, StepResult, step
-from bot.store import answer_cache, repo
+from bot.store import repo
 from bot.store.models import Conversation
 
 Runner = Callable[[Ctx, Conversation, FlowInput], Awaitable[list[Outbound]]]
@@ -29,10 +29,7 @@ async def run_step(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list
 
 
 async def load_state(ctx: Ctx, conversation: Conversation) -> FlowState:
-    answers = answer_cache.read(ctx.session, conversation)
-    if answers is None:
-        answers = await repo.load_answers(ctx.session, conversation.id)
-    answer_cache.note_read(ctx.session, conversation, answers)
+    answers = await repo.load_answers(ctx.session, conversation.id)
     return FlowState(
         cursor=conversation.current_step,
         status=conversation.status,  # type: ignore[arg-type]
@@ -42,8 +39,6 @@ async def load_state(ctx: Ctx, conversation: Conversation) -> FlowState:
 
 
 async def save_state(ctx: Ctx, conversation: Conversation, state: FlowState, recorded: Iterable[Recorded]) -> None:
-    recorded = list(recorded)
-    read_version = conversation.version
     await repo.append_answers(ctx.session, conversation.id, recorded, ctx.now)
     completed = state.status == "completed" and conversation.completed_at is None
     # Written now, so that a conflicting concurrent update fails before any reply is sent.
@@ -51,7 +46,6 @@ async def save_state(ctx: Ctx, conversation: Conversation, state: FlowState, rec
         ctx.session, conversation, current_step=state.cursor, status=state.status, awaiting=state.awaiting,
         updated_at=ctx.now, completed_at=ctx.now if completed else conversation.completed_at,
     )
-    answer_cache.keep_after_commit(ctx.session, conversation, read_version, recorded)
 
 
 async def step_questionnaire(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> StepResult:

@@ -197,7 +197,6 @@ async def record_attachments(ctx: Ctx, inbound: Inbound, active: Conversation | 
                 [Recorded(f"{ATTACHMENT_KEY}{n}_{ctx.now.timestamp():.0f}", d["name"], d) for n, d in enumerate(data)],
                 ctx.now,
             )
-            await repo.touch_conversation(ctx.session, active)
             return [Outbound(ctx.say("incident.attachment_kept", count=len(data)))]
     else:
         incidents = await service.of_company(ctx.session, ctx.person.company_id) if ctx.person.company_id else []

@@ -11,15 +11,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL, Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from bot.store.sqlite_inline import async_creator
-
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
-        # Called on the loop's thread, not through aiosqlite's (sqlite_inline.py says why).
-        engine = create_async_engine(url, async_creator=async_creator(url), **kwargs)
+        engine = create_async_engine(url, **kwargs)  # SQLAlchemy's own aiosqlite dialect
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)

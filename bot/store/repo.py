@@ -11,12 +11,9 @@ from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
 
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.step import Recorded
-from bot.store import answer_cache
 from bot.store.models import (
     AnswerRow,
     ExpertAssignment,
@@ -62,13 +59,6 @@ _ACTIVE_CONVERSATION = (
     .limit(1)
 )
 _INSERT_ANSWER = AnswerRow.__table__.insert()
-_FLOW_STATE = ("current_step", "status", "awaiting", "updated_at", "completed_at")
-_conversations = Conversation.__table__
-_UPDATE_FLOW_STATE = (
-    update(_conversations)
-    .where(_conversations.c.id == bindparam("conversation_id"), _conversations.c.version == bindparam("version"))
-    .values({**{key: bindparam(f"new_{key}") for key in _FLOW_STATE}, "version": _conversations.c.version + 1})
-)
 _ANSWERS = (
     select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped)
     .where(AnswerRow.conversation_id == bindparam("conversation_id"))
@@ -357,8 +347,7 @@ async def append_answers(
     session: AsyncSession, conversation_id: int, recorded: Iterable[Recorded], now: datetime
 ) -> None:
     """Inserted at once as plain rows: answers are never changed through ORM objects, and the ORM's
-    unit of work was the larger part of saving an answer (bench/README.md). Outside a step (which
-    saves the conversation next), call touch_conversation as well: see answer_cache."""
+    unit of work was the larger part of saving an answer (bench/README.md)."""
     rows = [
         {
             "conversation_id": conversation_id, "question_key": item.key, "raw_text": item.raw,
@@ -370,26 +359,13 @@ async def append_answers(
         await session.execute(_INSERT_ANSWER, rows)
 
 
-async def touch_conversation(session: AsyncSession, conversation: Conversation) -> None:
-    """Raise the row version without changing the flow state: answers were added outside a step
-    (answer_cache keys what it keeps by version)."""
-    await save_conversation(session, conversation)
-    answer_cache.forget_after_commit(session, conversation)
-
-
 async def save_conversation(session: AsyncSession, conversation: Conversation, **values: Any) -> None:
-    """UPDATE the conversation's flow state, checking its version as the ORM would (optimistic
-    locking: StaleDataError when another transaction changed it first), then record the new values
-    on the object as what the database holds, so the session has nothing left to flush for it."""
-    params = {f"new_{key}": values.get(key, getattr(conversation, key)) for key in _FLOW_STATE}
-    result = await session.execute(
-        _UPDATE_FLOW_STATE, {**params, "conversation_id": conversation.id, "version": conversation.version}
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise StaleDataError(f"conversation {conversation.id} changed since version {conversation.version}")
-    for key in _FLOW_STATE:
-        set_committed_value(conversation, key, params[f"new_{key}"])
-    set_committed_value(conversation, "version", conversation.version + 1)
+    """Record the flow state and flush it now: the UPDATE checks the row's version (the model's
+    version_id_col), so a conversation changed by another transaction since it was read raises
+    StaleDataError here, before any reply is sent."""
+    for key, value in values.items():
+        setattr(conversation, key, value)
+    await session.flush()
 
 
 async def count_answers(session: AsyncSession, conversation_id: int) -> int:
