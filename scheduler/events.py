@@ -74,7 +74,9 @@ async def add_event(
     if notify and people:
         def render(lang: str) -> Outbound:
             say = Say(content, lang, tz)
-            return event_notice(say, event, say("programme.notice_event_invite"), rsvp=True, footer=say("programme.event_community_note"))
+            return event_notice(
+                say, event, say("programme.notice_event_invite"), rsvp=True, taken=0, footer=say("programme.event_community_note"),
+            )
 
         await queue_notice(
             session, kind="event", ref=f"event:{event.id}:r{event.revision}:invite", people=people, render=render,
@@ -107,10 +109,11 @@ async def cancel_event(
     await session.flush()
     if notify:
         people = await rsvp_people(session, event.id, ("yes", "waitlist"))
+        taken = await seats_taken(session, event.id)
 
         def render(lang: str) -> Outbound:
             say = Say(content, lang, tz)
-            return event_notice(say, event, say("programme.notice_event_cancelled"), rsvp=False)
+            return event_notice(say, event, say("programme.notice_event_cancelled"), rsvp=False, taken=taken)
 
         await queue_notice(
             session, kind="event", ref=f"event:{event.id}:r{event.revision}:cancelled", people=people, render=render,
@@ -128,6 +131,10 @@ async def counts(session: AsyncSession, event_ids: list[int]) -> dict[int, Count
         for event_id, answer, count in rows:
             found[event_id][answer] = int(count)
     return found
+
+
+async def seats_taken(session: AsyncSession, event_id: int) -> int:
+    return (await counts(session, [event_id]))[event_id]["yes"]
 
 
 async def list_events(
@@ -192,7 +199,7 @@ async def rsvp(
     if answer == "yes":
         if before in ("yes", "waitlist"):
             return RsvpResult(before, event, await _position(session, event.id, person.id) if before == "waitlist" else None)  # type: ignore[arg-type]
-        taken = (await counts(session, [event.id]))[event.id]["yes"]
+        taken = await seats_taken(session, event.id)
         outcome: Outcome = "yes" if event.capacity is None or taken < event.capacity else "waitlist"
     else:
         outcome = "no"
@@ -222,10 +229,11 @@ async def _promote(session: AsyncSession, content: Content, tz: ZoneInfo, event:
     assert row is not None
     row.answer, row.answered_at = "yes", now
     await session.flush()
+    taken = await seats_taken(session, event.id)
 
     def render(lang: str) -> Outbound:
         say = Say(content, lang, tz)
-        return event_notice(say, event, say("programme.notice_event_promoted"), rsvp=False)
+        return event_notice(say, event, say("programme.notice_event_promoted"), rsvp=False, taken=taken)
 
     await queue_notice(
         session, kind="event", ref=f"event:{event.id}:promoted:{first.id}:{int(now.timestamp())}", people=[first],

@@ -119,7 +119,7 @@ async def _event(
 
     def render(lang: str) -> Outbound:
         say = Say(content, lang, tz)
-        return event_notice(say, event, say("programme.notice_event_reminder"), rsvp=False)
+        return event_notice(say, event, say("programme.notice_event_reminder"), rsvp=False, taken=len(people))
 
     await queue_notice(session, kind="reminder", ref=reminder.ref, people=people, render=render, now=now,
                        audience=f"event:{event.id}", payload={"event": event.id, "offset": reminder.key})

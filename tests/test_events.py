@@ -128,3 +128,31 @@ async def test_events_in_chat(runtime: Runtime) -> None:
     assert "回答期限" in jimu.text
     await jimu.send("/event cancel 1")
     assert "中止" in jimu.text
+
+
+async def test_the_promotion_notice_counts_the_seats_taken(runtime: Runtime) -> None:
+    # Review finding: the notice rendered "定員: 2名（残り2名）" for a full event because the
+    # taken count was left out and the capacity stood in for what is left.
+    await people(runtime)
+    event = await add(runtime)
+    await rsvp(runtime, "a1", event, "yes")
+    await rsvp(runtime, "a2", event, "yes")
+    await rsvp(runtime, "a3", event, "yes")  # waiting
+    await rsvp(runtime, "a2", event, "no")  # a3 gets the seat: the event is full again
+    [promoted] = await outbox(runtime, f"event:{event.id}:promoted")
+    assert "定員: 2名（残り0名）" in promoted.message.text
+    await rsvp(runtime, "a3", event, "no")  # nobody waits: one seat stays free
+    await rsvp(runtime, "a1", event, "no")
+    a1 = Convo(runtime, "a1")
+    await a1.send("/events")
+    assert "定員: 2名（残り2名）" in a1.text
+
+
+async def test_the_reminder_counts_the_seats_taken(runtime: Runtime, clock: Clock) -> None:
+    await people(runtime)
+    event = await add(runtime, rsvp_deadline=None)
+    await rsvp(runtime, "a1", event, "yes")
+    clock.now = jst("2026-12-09 10:00")
+    await sweep(runtime.sessions, runtime.content, runtime.tz, clock())
+    [reminder] = await outbox(runtime, f"event:{event.id}:r1:d1")
+    assert "定員: 2名（残り1名）" in reminder.message.text
