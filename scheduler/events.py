@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.content.models import EventCatalogue
 from bot.engine.messages import Outbound
-from bot.engine.parse import clean_text
+from bot.engine.parse import verbatim
 from bot.store.models import Company, Event, Person, Rsvp
 from scheduler.audience import Audience, participants
 from scheduler.errors import ProgrammeError
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Answer = Literal["yes", "no"]
 Outcome = Literal["yes", "no", "waitlist", "closed", "gone"]
+TITLE_MAX, PLACE_MAX = 200, 500  # the columns' lengths
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,15 @@ async def add_event(
         raise ProgrammeError("programme.bad_capacity")
     if spec.rsvp_deadline is not None and not now < spec.rsvp_deadline <= spec.at:
         raise ProgrammeError("programme.bad_deadline")
+    # People's text is kept as typed (「（年末）」 stays full-width); too long is refused, never cut.
+    title, place = verbatim(spec.title or ""), verbatim(spec.place or "")
+    for text, limit in ((title, TITLE_MAX), (place, PLACE_MAX)):
+        if len(text) > limit:
+            raise ProgrammeError("programme.text_too_long", max=limit, length=len(text))
     people = await participants(session, spec.audience)
     event = Event(
-        kind=kind.id, title=clean_text(spec.title or "")[:200] or kind.title.ja, starts_at=spec.at,
-        duration_minutes=spec.duration_minutes or kind.duration_minutes, place=clean_text(spec.place or "")[:500] or None,
+        kind=kind.id, title=title or kind.title.ja, starts_at=spec.at,
+        duration_minutes=spec.duration_minutes or kind.duration_minutes, place=place or None,
         capacity=spec.capacity, rsvp_deadline=spec.rsvp_deadline, audience=str(spec.audience), status="scheduled",
         revision=1, scheduled_at=now, created_at=now, updated_at=now,
     )

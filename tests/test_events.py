@@ -156,3 +156,19 @@ async def test_the_reminder_counts_the_seats_taken(runtime: Runtime, clock: Cloc
     await sweep(runtime.sessions, runtime.content, runtime.tz, clock())
     [reminder] = await outbox(runtime, f"event:{event.id}:r1:d1")
     assert "定員: 2名（残り1名）" in reminder.message.text
+
+
+async def test_an_event_keeps_its_title_and_place_as_typed(runtime: Runtime) -> None:
+    # Review finding: titles were NFKC-normalised when stored, 「（年末）」 became 「(年末)」.
+    await people(runtime)
+    jimu = Convo(runtime, "jimu")
+    # The flag names are compared, so they are normalised: －－ｔｉｔｌｅ and a full-width space work.
+    await jimu.send('/event add --kind seminar --at "2026-12-10 18:00"　－－ｔｉｔｌｅ "セキュリティセミナー（年末）" --place "新宿　第１会議室"')
+    assert "「セキュリティセミナー（年末）」を登録し" in jimu.text
+    [invite, *_] = await outbox(runtime, "event:1:r1:invite")
+    assert "セキュリティセミナー（年末）" in invite.message.text and "会場: 新宿　第１会議室" in invite.message.text
+    long_title = "あ" * 201
+    await jimu.send(f'/event add --kind seminar --at "2026-12-10 18:00" --title "{long_title}"')
+    assert "201" in jimu.text  # refused with its length, not cut short
+    async with runtime.sessions() as session:
+        assert [e.title for e, _ in await list_events(session)] == ["セキュリティセミナー（年末）"]

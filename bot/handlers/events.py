@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
+from bot.engine.parse import words_after
 from bot.handlers.secretariat import BadArgs, command_args, may_manage
 from bot.store.models import Rsvp
 from scheduler import events as service
@@ -38,7 +39,7 @@ async def handle_event(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
         return _error(ctx, "programme.secretariat_only")
     try:
         if sub == "add":
-            return await _add(ctx, rest)
+            return await _add(ctx, words_after(inbound.text, 2))
         if sub in ("", "list"):
             return await _list(ctx)
         if sub in ("attendees", "cancel") and rest.strip().isdecimal():
