@@ -291,7 +291,7 @@ def event_list(
     everything: bool = typer.Option(False, "--all", help="Also past and cancelled events."),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
-    """List events with their answers (yes / waiting list / no) and capacity."""
+    """List events with their answers (yes / waiting list / no), capacity and audience."""
     from bot.store.models import utcnow
     from scheduler.events import list_events
     from scheduler.localtime import format_cli
@@ -304,7 +304,7 @@ def event_list(
             "\t".join([
                 str(e.id), e.kind, e.title, format_cli(e.starts_at, tz), e.place or "",
                 f"yes {c['yes']}/{e.capacity if e.capacity is not None else '-'}", f"waiting {c['waitlist']}", f"no {c['no']}",
-                f"rsvp-by {format_cli(e.rsvp_deadline, tz)}", e.status,
+                f"rsvp-by {format_cli(e.rsvp_deadline, tz)}", e.status, f"to {e.audience}",
             ])
             for e, c in rows
         ]

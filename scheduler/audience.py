@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.parse import clean_text
+from bot.policy import Actor, Decision, decide_event
 from bot.store import repo
 from bot.store.models import Company, Person
 from bot.store.outbox import Recipient
@@ -62,6 +63,24 @@ async def participants(session: AsyncSession, audience: Audience) -> list[Person
             raise ProgrammeError("programme.unknown_company", name=audience.value)
         query = query.where(Company.id == company.id)
     return list(await session.scalars(query))
+
+
+async def event_decision(session: AsyncSession, person: Person, audience: str) -> Decision:
+    """bot.policy.decide_event for an event's stored audience ("company:A社", "course:csirt", "all"),
+    the company named resolved to its id as `participants` resolves it for the invitation."""
+    try:
+        parsed = parse_audience(audience)
+    except ProgrammeError:
+        parsed = Audience("unknown")
+    value: str | int | None = parsed.value
+    if parsed.kind == "company":
+        company = await repo.company_by_name(session, parsed.value)
+        value = company.id if company is not None else None
+    course = None
+    if parsed.kind == "course":
+        own = await repo.company_by_id(session, person.company_id)
+        course = own.course if own is not None else None
+    return decide_event(Actor(person.id, person.role, person.company_id), parsed.kind, value, course)
 
 
 async def company_people(session: AsyncSession, company_id: int, extra: Iterable[int | None] = ()) -> list[Person]:

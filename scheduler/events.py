@@ -18,7 +18,7 @@ from bot.content.models import EventCatalogue
 from bot.engine.messages import Outbound
 from bot.engine.parse import verbatim
 from bot.store.models import Company, Event, Person, Rsvp
-from scheduler.audience import Audience, participants
+from scheduler.audience import Audience, event_decision, participants
 from scheduler.errors import ProgrammeError
 from scheduler.localtime import require_future
 from scheduler.notices import cancel_pending, queue_notice
@@ -27,7 +27,7 @@ from scheduler.render import Say, event_notice
 log = logging.getLogger(__name__)
 
 Answer = Literal["yes", "no"]
-Outcome = Literal["yes", "no", "waitlist", "closed", "gone"]
+Outcome = Literal["yes", "no", "waitlist", "closed", "gone", "refused"]
 TITLE_MAX, PLACE_MAX = 200, 500  # the columns' lengths
 
 
@@ -145,13 +145,18 @@ async def seats_taken(session: AsyncSession, event_id: int) -> int:
 
 async def list_events(
     session: AsyncSession, *, since: datetime | None = None, include_cancelled: bool = False,
+    for_person: Person | None = None,
 ) -> list[tuple[Event, Counter[str]]]:
+    """The events, with their answers; `for_person`: only those of that person's audience."""
     query = select(Event).order_by(Event.starts_at, Event.id)
     if since is not None:
         query = query.where(Event.starts_at >= since)
     if not include_cancelled:
         query = query.where(Event.status == "scheduled")
     events = list(await session.scalars(query))
+    if for_person is not None:
+        theirs = {a for a in {e.audience for e in events} if (await event_decision(session, for_person, a)).allowed}
+        events = [e for e in events if e.audience in theirs]
     answers = await counts(session, [e.id for e in events])
     return [(event, answers[event.id]) for event in events]
 
@@ -196,6 +201,8 @@ async def rsvp(
         event = await get_event(session, event_id, lock=True)
     except ProgrammeError:
         return RsvpResult("gone", None)
+    if not (await event_decision(session, person, event.audience)).allowed:
+        return RsvpResult("refused", None)  # told as "gone": another audience's event is not confirmed
     if event.status != "scheduled" or now >= event.starts_at:
         return RsvpResult("gone", event)
     if event.rsvp_deadline is not None and now > event.rsvp_deadline:

@@ -15,6 +15,7 @@ from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.parse import words_after
 from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from bot.policy import audit
 from bot.store.models import Rsvp
 from scheduler import events as service
 from scheduler.audience import parse_audience
@@ -107,7 +108,7 @@ async def _coming(ctx: Ctx) -> list[Outbound]:
     if ctx.person.role is None:
         return _error(ctx, "programme.not_registered")
     say = Say(ctx.content, ctx.lang, ctx.tz)
-    rows = await service.list_events(ctx.session, since=ctx.now)
+    rows = await service.list_events(ctx.session, since=ctx.now, for_person=ctx.person)
     if not rows:
         return [Outbound(ctx.say("programme.events_none"))]
     replies = []
@@ -127,7 +128,10 @@ async def handle_press(ctx: Ctx, inbound: Inbound, rest: str) -> list[Outbound]:
         return _error(ctx, "flow.stale_press")
     result = await service.rsvp(ctx.session, ctx.content, ctx.tz, int(rest), ctx.person, answer, now=ctx.now)  # type: ignore[arg-type]
     say = Say(ctx.content, ctx.lang, ctx.tz)
-    if result.event is None or result.outcome == "gone":
+    if result.outcome == "refused":
+        audit(ctx.session, ctx.actor, "answer_event", ctx.now, allowed=False, target=f"event:{rest}",
+              detail={"reason": "not in the event's audience", "answer": answer})
+    if result.event is None or result.outcome in ("gone", "refused"):
         return _error(ctx, "programme.event_gone")
     event = result.event
     if result.outcome == "closed":
