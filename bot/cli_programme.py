@@ -96,7 +96,7 @@ def visit_add(
     at: str = typer.Option(..., "--at", help='Start, Japan time: "2026-12-03 14:00".'),
     mode: str = typer.Option(..., "--mode", help="onsite (a visit at the company) or online (a meeting URL)."),
     place: Optional[str] = typer.Option(None, "--place", help="The address (onsite) or the meeting URL (online)."),
-    expert: Optional[str] = typer.Option(None, "--expert", help="The expert's name (a registered expert also gets the notices)."),
+    expert: Optional[str] = typer.Option(None, "--expert", help="An expert assigned to the company (name or account) also gets the notices; other text is only shown."),
     notify: bool = typer.Option(True, "--notify/--quiet", help="Tell the company now (reminders follow either way)."),
     actor: Optional[str] = AS_OPTION,
 ) -> None:

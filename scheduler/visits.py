@@ -80,15 +80,32 @@ async def company_named(session: AsyncSession, name: str) -> Company:
 
 
 async def find_expert(session: AsyncSession, name: str, company_id: int) -> Person | None:
-    """The registered expert of that name (one assigned to the company first), if there is one:
-    they get the visit's notices too. An expert not in the bot yet is kept by name only."""
-    experts = list(
-        await session.scalars(select(Person).where(Person.role == "expert", Person.display_name == name).order_by(Person.id))
+    """The registered expert assigned to the company whose display name or account is `name`: they
+    get the visit's notices and buttons. Nobody else is matched, however the name reads (an
+    expert of another company with the same name is someone else); an expert not in the bot yet,
+    or not assigned to the company, is kept as text only. Two assigned experts of one name are
+    refused: the secretariat names the account."""
+    wanted = word_key(name)
+    assigned = list(
+        await session.scalars(
+            select(Person).join(ExpertAssignment, ExpertAssignment.person_id == Person.id)
+            .where(ExpertAssignment.company_id == company_id, Person.role == "expert").order_by(Person.id)
+        )
     )
-    for expert in experts:
-        if await session.get(ExpertAssignment, (expert.id, company_id)) is not None:
-            return expert
-    return experts[0] if experts else None
+    by_account = [p for p in assigned if word_key(p.platform_user_id) == wanted]
+    found = by_account or [p for p in assigned if p.display_name and word_key(p.display_name) == wanted]
+    if len(found) > 1:
+        company = await session.get(Company, company_id)
+        raise ProgrammeError(
+            "programme.expert_ambiguous", company=company.name if company else "", name=name[:60],
+            accounts=", ".join(f"{p.platform}:{p.platform_user_id}" for p in found),
+        )
+    return found[0] if found else None
+
+
+def _shown(expert: Person | None, typed: str | None) -> str | None:
+    """The name on the invitation: a registered expert's own (they may have been named by account)."""
+    return (expert.display_name if expert is not None else None) or typed
 
 
 async def visit_of(session: AsyncSession, company: Company, number: int) -> Visit | None:
@@ -109,6 +126,7 @@ async def add_visit(
         raise ProgrammeError("programme.visit_exists", company=company.name, n=number, when=format_cli(visit.starts_at, tz))
     expert_name = clean_text(spec.expert) if spec.expert else None
     expert = await find_expert(session, expert_name, company.id) if expert_name else None
+    expert_name = _shown(expert, expert_name)
     if visit is None:
         visit = Visit(company_id=company.id, number=number, revision=0, created_at=now)
         session.add(visit)
@@ -152,9 +170,9 @@ async def move_visit(
     visit.place = check_place(new_mode, place) if place is not None else check_place(new_mode, visit.place)
     visit.mode = new_mode
     if expert is not None:
-        visit.expert_name = clean_text(expert) or None
-        found = await find_expert(session, visit.expert_name, company.id) if visit.expert_name else None
-        visit.expert_id = found.id if found else None
+        typed = clean_text(expert) or None
+        found = await find_expert(session, typed, company.id) if typed else None
+        visit.expert_name, visit.expert_id = _shown(found, typed), found.id if found else None
     if at is not None:
         visit.starts_at = require_future(at, now, tz)
     await cancel_pending(session, f"visit:{visit.id}:r{visit.revision}:", "visit moved")

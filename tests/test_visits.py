@@ -7,11 +7,13 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.engine.runtime import Runtime
 from bot.store import repo
-from bot.store.models import AuditEntry, Visit
+from bot.store.models import AuditEntry, ExpertAssignment, Person, Visit
+from scheduler.errors import ProgrammeError
 from scheduler.plan import visit_reminders
 from scheduler.reminders import sweep
 from scheduler.visits import VisitSpec, add_visit, cancel_visit, list_visits, move_visit
@@ -249,3 +251,56 @@ async def test_english_speakers_get_english_reminders(runtime: Runtime, clock: C
     assert "Thu 2026-12-03 14:00" in reminder.message.text
     assert [c.label for c in reminder.message.options] == ["Got it", "I need another date"]
     assert timedelta(0) <= clock() - reminder.not_before
+
+
+async def expert(runtime: Runtime, user: str, company_name: str, *, platform: str = "console", name: str | None = None) -> Person:
+    """A registered expert assigned to a company, as an expert invitation makes one."""
+    found = await person(runtime, user, role="expert", platform=platform)
+    async with runtime.sessions.begin() as session:
+        owner = await repo.company_by_name(session, company_name)
+        assert owner is not None
+        session.add(ExpertAssignment(person_id=found.id, company_id=owner.id, created_at=runtime.clock()))
+        if name is not None:
+            (await session.get(Person, found.id)).display_name = name  # type: ignore[union-attr]
+    return found
+
+
+async def test_a_visit_expert_is_an_expert_of_that_company_not_a_name(runtime: Runtime, clock: Clock) -> None:
+    # Probe finding: company A's expert with the same display name got company B's visit notices
+    # and buttons. The expert is matched among those assigned to the visit's company, or is text.
+    await a_company(runtime)
+    await company(runtime, "B社", "it-bcp", lead="yamada")
+    of_a = await expert(runtime, "sato_a", "A社", name="佐藤")
+    async with runtime.sessions.begin() as session:
+        visit_b = await add_visit(
+            session, runtime.content, runtime.tz, VisitSpec("B社", 1, jst(AT), "onsite", "大手町", "佐藤"), now=clock(),
+        )
+    assert visit_b.expert_id is None and visit_b.expert_name == "佐藤"
+    [scheduled] = {r.message.text for r in await outbox(runtime, f"visit:{visit_b.id}:r1:scheduled")}
+    assert "佐藤" in scheduled  # shown on the invitation, as text
+    assert {r.chat_id for r in await outbox(runtime, f"visit:{visit_b.id}:")} == {"yamada"}
+    await sweep_at(runtime, clock, "2026-11-30 10:00")
+    reminders = await outbox(runtime, f"visit:{visit_b.id}:r1:d3")
+    assert {r.chat_id for r in reminders} == {"yamada"}
+    sato = Convo(runtime, "sato_a")
+    await sato.send("", choice="ack", reply_to=reminders[0].message.question_ref)
+    assert sato.text == runtime.content.book.say("programme.visit_gone", "ja")
+    await sato.send("/visits")
+    assert "B社" not in sato.text
+
+    # B社's own expert of that name is the one: notices, buttons and /visits
+    of_b = await expert(runtime, "sato_b", "B社", platform="slack", name="佐藤")
+    async with runtime.sessions.begin() as session:
+        moved = await move_visit(session, runtime.content, runtime.tz, "B社", 1, now=clock(), expert="佐藤")
+    assert moved.expert_id == of_b.id != of_a.id
+    assert {r.chat_id for r in await outbox(runtime, f"visit:{visit_b.id}:r2:")} == {"yamada", "sato_b"}
+
+    # two experts of B社 with that name: the secretariat is asked for the account
+    second = await expert(runtime, "sato_b2", "B社", name="佐藤")
+    with pytest.raises(ProgrammeError) as raised:
+        async with runtime.sessions.begin() as session:
+            await move_visit(session, runtime.content, runtime.tz, "B社", 1, now=clock(), expert="佐藤")
+    assert "slack:sato_b" in raised.value.render(runtime.content.book, "en") and "console:sato_b2" in raised.value.render(runtime.content.book, "en")
+    async with runtime.sessions.begin() as session:
+        moved = await move_visit(session, runtime.content, runtime.tz, "B社", 1, now=clock(), expert="sato_b2")
+    assert moved.expert_id == second.id and moved.expert_name == "佐藤"  # their name, not the account
