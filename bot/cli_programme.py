@@ -96,7 +96,7 @@ def visit_add(
     at: str = typer.Option(..., "--at", help='Start, Japan time: "2026-12-03 14:00".'),
     mode: str = typer.Option(..., "--mode", help="onsite (a visit at the company) or online (a meeting URL)."),
     place: Optional[str] = typer.Option(None, "--place", help="The address (onsite) or the meeting URL (online)."),
-    expert: Optional[str] = typer.Option(None, "--expert", help="The expert's name (a registered expert also gets the notices)."),
+    expert: Optional[str] = typer.Option(None, "--expert", help="An expert assigned to the company (name or account) also gets the notices; other text is only shown."),
     notify: bool = typer.Option(True, "--notify/--quiet", help="Tell the company now (reminders follow either way)."),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -291,7 +291,7 @@ def event_list(
     everything: bool = typer.Option(False, "--all", help="Also past and cancelled events."),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
-    """List events with their answers (yes / waiting list / no) and capacity."""
+    """List events with their answers (yes / waiting list / no), capacity and audience."""
     from bot.store.models import utcnow
     from scheduler.events import list_events
     from scheduler.localtime import format_cli
@@ -304,7 +304,7 @@ def event_list(
             "\t".join([
                 str(e.id), e.kind, e.title, format_cli(e.starts_at, tz), e.place or "",
                 f"yes {c['yes']}/{e.capacity if e.capacity is not None else '-'}", f"waiting {c['waitlist']}", f"no {c['no']}",
-                f"rsvp-by {format_cli(e.rsvp_deadline, tz)}", e.status,
+                f"rsvp-by {format_cli(e.rsvp_deadline, tz)}", e.status, f"to {e.audience}",
             ])
             for e, c in rows
         ]

@@ -132,6 +132,27 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
     return Decision(True, "own company")  # read/update incidents, export them, read visits
 
 
+def decide_event(actor: Actor, kind: str, value: str | int | None, actor_course: str | None) -> Decision:
+    """May the actor see an event and answer it? Its audience is `kind` all | course | company with
+    `value` the course id or the company's id (scheduler/audience.py resolves the name), and
+    `actor_course` the course of the actor's company. An event sent to one company or one course is
+    that audience's: the others do not see it, let alone take its seats."""
+    if actor.role == Role.SECRETARIAT:
+        return Decision(True, "secretariat")
+    if not actor.registered:
+        return Decision(False, "not registered")
+    if kind == "all":
+        return Decision(True, "everyone registered")
+    if actor.role not in (Role.MEMBER, Role.LEAD):
+        return Decision(False, "participants only")
+    if kind == "course":
+        return Decision(actor_course is not None and actor_course == value, "own course" if actor_course == value else "another course")
+    if kind == "company":
+        own = actor.company_id is not None and actor.company_id == value
+        return Decision(own, "own company" if own else "another company")
+    return Decision(False, "unknown audience")
+
+
 async def actor_for(session: AsyncSession, person: Person | None, label: str) -> Actor:
     if person is None:
         return Actor(None, None, None, label=label)

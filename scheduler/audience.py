@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.parse import clean_text
+from bot.policy import Actor, Decision, decide_event
 from bot.store import repo
-from bot.store.models import Company, Person
+from bot.store.models import Company, ExpertAssignment, Person
 from bot.store.outbox import Recipient
 from scheduler.errors import ProgrammeError
 
@@ -64,18 +65,40 @@ async def participants(session: AsyncSession, audience: Audience) -> list[Person
     return list(await session.scalars(query))
 
 
-async def company_people(session: AsyncSession, company_id: int, extra: Iterable[int | None] = ()) -> list[Person]:
-    """A company's members and leads, and the extra people named (the visit's expert)."""
+async def event_decision(session: AsyncSession, person: Person, audience: str) -> Decision:
+    """bot.policy.decide_event for an event's stored audience ("company:A社", "course:csirt", "all"),
+    the company named resolved to its id as `participants` resolves it for the invitation."""
+    try:
+        parsed = parse_audience(audience)
+    except ProgrammeError:
+        parsed = Audience("unknown")
+    value: str | int | None = parsed.value
+    if parsed.kind == "company":
+        company = await repo.company_by_name(session, parsed.value)
+        value = company.id if company is not None else None
+    course = None
+    if parsed.kind == "course":
+        own = await repo.company_by_id(session, person.company_id)
+        course = own.course if own is not None else None
+    return decide_event(Actor(person.id, person.role, person.company_id), parsed.kind, value, course)
+
+
+async def company_people(session: AsyncSession, company_id: int, experts: Iterable[int | None] = ()) -> list[Person]:
+    """A company's members and leads, and those of the `experts` named (the visit's expert) who
+    are assigned to that company: an expert who is not is never told about its visits."""
     people = list(
         await session.scalars(
             select(Person).where(Person.company_id == company_id, Person.role.in_(PARTICIPANT_ROLES)).order_by(Person.id)
         )
     )
-    for person_id in extra:
-        if person_id is not None and all(p.id != person_id for p in people):
-            person = await session.get(Person, person_id)
-            if person is not None:
-                people.append(person)
+    wanted = [person_id for person_id in experts if person_id is not None and all(p.id != person_id for p in people)]
+    if wanted:
+        people += list(
+            await session.scalars(
+                select(Person).join(ExpertAssignment, ExpertAssignment.person_id == Person.id)
+                .where(ExpertAssignment.company_id == company_id, Person.id.in_(wanted)).order_by(Person.id)
+            )
+        )
     return people
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.content.models import EventCatalogue
 from bot.engine.messages import Outbound
-from bot.engine.parse import clean_text
+from bot.engine.parse import verbatim
 from bot.store.models import Company, Event, Person, Rsvp
-from scheduler.audience import Audience, participants
+from scheduler.audience import Audience, event_decision, participants
 from scheduler.errors import ProgrammeError
 from scheduler.localtime import require_future
 from scheduler.notices import cancel_pending, queue_notice
@@ -27,7 +27,8 @@ from scheduler.render import Say, event_notice
 log = logging.getLogger(__name__)
 
 Answer = Literal["yes", "no"]
-Outcome = Literal["yes", "no", "waitlist", "closed", "gone"]
+Outcome = Literal["yes", "no", "waitlist", "closed", "gone", "refused"]
+TITLE_MAX, PLACE_MAX = 200, 500  # the columns' lengths
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,15 @@ async def add_event(
         raise ProgrammeError("programme.bad_capacity")
     if spec.rsvp_deadline is not None and not now < spec.rsvp_deadline <= spec.at:
         raise ProgrammeError("programme.bad_deadline")
+    # People's text is kept as typed (「（年末）」 stays full-width); too long is refused, never cut.
+    title, place = verbatim(spec.title or ""), verbatim(spec.place or "")
+    for text, limit in ((title, TITLE_MAX), (place, PLACE_MAX)):
+        if len(text) > limit:
+            raise ProgrammeError("programme.text_too_long", max=limit, length=len(text))
     people = await participants(session, spec.audience)
     event = Event(
-        kind=kind.id, title=clean_text(spec.title or "")[:200] or kind.title.ja, starts_at=spec.at,
-        duration_minutes=spec.duration_minutes or kind.duration_minutes, place=clean_text(spec.place or "")[:500] or None,
+        kind=kind.id, title=title or kind.title.ja, starts_at=spec.at,
+        duration_minutes=spec.duration_minutes or kind.duration_minutes, place=place or None,
         capacity=spec.capacity, rsvp_deadline=spec.rsvp_deadline, audience=str(spec.audience), status="scheduled",
         revision=1, scheduled_at=now, created_at=now, updated_at=now,
     )
@@ -74,7 +80,9 @@ async def add_event(
     if notify and people:
         def render(lang: str) -> Outbound:
             say = Say(content, lang, tz)
-            return event_notice(say, event, say("programme.notice_event_invite"), rsvp=True, footer=say("programme.event_community_note"))
+            return event_notice(
+                say, event, say("programme.notice_event_invite"), rsvp=True, taken=0, footer=say("programme.event_community_note"),
+            )
 
         await queue_notice(
             session, kind="event", ref=f"event:{event.id}:r{event.revision}:invite", people=people, render=render,
@@ -107,10 +115,11 @@ async def cancel_event(
     await session.flush()
     if notify:
         people = await rsvp_people(session, event.id, ("yes", "waitlist"))
+        taken = await seats_taken(session, event.id)
 
         def render(lang: str) -> Outbound:
             say = Say(content, lang, tz)
-            return event_notice(say, event, say("programme.notice_event_cancelled"), rsvp=False)
+            return event_notice(say, event, say("programme.notice_event_cancelled"), rsvp=False, taken=taken)
 
         await queue_notice(
             session, kind="event", ref=f"event:{event.id}:r{event.revision}:cancelled", people=people, render=render,
@@ -130,15 +139,24 @@ async def counts(session: AsyncSession, event_ids: list[int]) -> dict[int, Count
     return found
 
 
+async def seats_taken(session: AsyncSession, event_id: int) -> int:
+    return (await counts(session, [event_id]))[event_id]["yes"]
+
+
 async def list_events(
     session: AsyncSession, *, since: datetime | None = None, include_cancelled: bool = False,
+    for_person: Person | None = None,
 ) -> list[tuple[Event, Counter[str]]]:
+    """The events, with their answers; `for_person`: only those of that person's audience."""
     query = select(Event).order_by(Event.starts_at, Event.id)
     if since is not None:
         query = query.where(Event.starts_at >= since)
     if not include_cancelled:
         query = query.where(Event.status == "scheduled")
     events = list(await session.scalars(query))
+    if for_person is not None:
+        theirs = {a for a in {e.audience for e in events} if (await event_decision(session, for_person, a)).allowed}
+        events = [e for e in events if e.audience in theirs]
     answers = await counts(session, [e.id for e in events])
     return [(event, answers[event.id]) for event in events]
 
@@ -183,6 +201,8 @@ async def rsvp(
         event = await get_event(session, event_id, lock=True)
     except ProgrammeError:
         return RsvpResult("gone", None)
+    if not (await event_decision(session, person, event.audience)).allowed:
+        return RsvpResult("refused", None)  # told as "gone": another audience's event is not confirmed
     if event.status != "scheduled" or now >= event.starts_at:
         return RsvpResult("gone", event)
     if event.rsvp_deadline is not None and now > event.rsvp_deadline:
@@ -192,7 +212,7 @@ async def rsvp(
     if answer == "yes":
         if before in ("yes", "waitlist"):
             return RsvpResult(before, event, await _position(session, event.id, person.id) if before == "waitlist" else None)  # type: ignore[arg-type]
-        taken = (await counts(session, [event.id]))[event.id]["yes"]
+        taken = await seats_taken(session, event.id)
         outcome: Outcome = "yes" if event.capacity is None or taken < event.capacity else "waitlist"
     else:
         outcome = "no"
@@ -222,10 +242,11 @@ async def _promote(session: AsyncSession, content: Content, tz: ZoneInfo, event:
     assert row is not None
     row.answer, row.answered_at = "yes", now
     await session.flush()
+    taken = await seats_taken(session, event.id)
 
     def render(lang: str) -> Outbound:
         say = Say(content, lang, tz)
-        return event_notice(say, event, say("programme.notice_event_promoted"), rsvp=False)
+        return event_notice(say, event, say("programme.notice_event_promoted"), rsvp=False, taken=taken)
 
     await queue_notice(
         session, kind="event", ref=f"event:{event.id}:promoted:{first.id}:{int(now.timestamp())}", people=[first],

@@ -97,7 +97,7 @@ async def _visit(
             return Outbound(say("programme.notice_hearing_nudge", when=say.when(visit.starts_at)), kind="notice")
 
         await queue_notice(session, kind="reminder", ref=reminder.ref, people=people, render=nudge, now=now,
-                           audience=f"company:{company.name}", payload={"visit": visit.id, "nudge": True})
+                           audience=f"company:{company.name}", payload={"visit": visit.id, "nudge": True, "at": visit.starts_at.isoformat()})
         log.info("hearing nudge %s queued for %d people", reminder.ref, len(people))
         return "sent"
     people = await company_people(session, company.id, [visit.expert_id])
@@ -107,7 +107,8 @@ async def _visit(
         return visit_notice(say, visit, company.name, say("programme.notice_visit_reminder"), buttons=True)
 
     await queue_notice(session, kind="reminder", ref=reminder.ref, people=people, render=render, now=now,
-                       audience=f"company:{company.name}", payload={"visit": visit.id, "offset": reminder.key})
+                       audience=f"company:{company.name}",
+                       payload={"visit": visit.id, "offset": reminder.key, "at": visit.starts_at.isoformat()})
     log.info("visit reminder %s queued for %d people", reminder.ref, len(people))
     return "sent"
 
@@ -119,7 +120,7 @@ async def _event(
 
     def render(lang: str) -> Outbound:
         say = Say(content, lang, tz)
-        return event_notice(say, event, say("programme.notice_event_reminder"), rsvp=False)
+        return event_notice(say, event, say("programme.notice_event_reminder"), rsvp=False, taken=len(people))
 
     await queue_notice(session, kind="reminder", ref=reminder.ref, people=people, render=render, now=now,
                        audience=f"event:{event.id}", payload={"event": event.id, "offset": reminder.key})

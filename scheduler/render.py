@@ -74,7 +74,8 @@ def visit_notice(say: Say, visit: Visit, company: str, headline: str, *, buttons
     return Outbound(text, kind="notice", options=options, question_ref=f"{VISIT_REF}:{visit.id}:{visit.revision}")
 
 
-def event_lines(say: Say, event: Event, *, taken: int | None = None) -> list[str]:
+def event_lines(say: Say, event: Event, *, taken: int) -> list[str]:
+    """`taken`: the seats answered yes now. Required, so no notice can show the capacity as what is left."""
     lines = [event.title, say("programme.event_when", when=say.when(event.starts_at), minutes=event.duration_minutes)]
     if event.place:
         lines.append(say("programme.event_place", place=event.place))
@@ -83,14 +84,14 @@ def event_lines(say: Say, event: Event, *, taken: int | None = None) -> list[str
     if kind is not None and kind.about is not None:
         lines.append(kind.about.get(say.lang))
     if event.capacity is not None:
-        left = max(0, event.capacity - taken) if taken is not None else event.capacity
+        left = max(0, event.capacity - taken)
         lines.append(say("programme.event_capacity", capacity=event.capacity, left=left))
     if event.rsvp_deadline is not None:
         lines.append(say("programme.event_deadline", when=say.when(event.rsvp_deadline)))
     return lines
 
 
-def event_notice(say: Say, event: Event, headline: str, *, rsvp: bool, taken: int | None = None, footer: str | None = None) -> Outbound:
+def event_notice(say: Say, event: Event, headline: str, *, rsvp: bool, taken: int, footer: str | None = None) -> Outbound:
     text = "\n".join([headline, *event_lines(say, event, taken=taken), *([footer] if footer else [])])
     if not rsvp:
         return Outbound(text, kind="notice")

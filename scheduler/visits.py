@@ -21,7 +21,7 @@ from bot.content.models import VisitPlan
 from bot.engine.messages import Outbound
 from bot.engine.parse import clean_text, word_key
 from bot.store import repo
-from bot.store.models import Company, ExpertAssignment, Person, Visit, VisitReply
+from bot.store.models import Company, ExpertAssignment, Notice, OutboxRow, Person, Visit, VisitReply
 from scheduler.audience import company_people
 from scheduler.errors import ProgrammeError
 from scheduler.localtime import format_cli, require_future
@@ -80,15 +80,32 @@ async def company_named(session: AsyncSession, name: str) -> Company:
 
 
 async def find_expert(session: AsyncSession, name: str, company_id: int) -> Person | None:
-    """The registered expert of that name (one assigned to the company first), if there is one:
-    they get the visit's notices too. An expert not in the bot yet is kept by name only."""
-    experts = list(
-        await session.scalars(select(Person).where(Person.role == "expert", Person.display_name == name).order_by(Person.id))
+    """The registered expert assigned to the company whose display name or account is `name`: they
+    get the visit's notices and buttons. Nobody else is matched, however the name reads (an
+    expert of another company with the same name is someone else); an expert not in the bot yet,
+    or not assigned to the company, is kept as text only. Two assigned experts of one name are
+    refused: the secretariat names the account."""
+    wanted = word_key(name)
+    assigned = list(
+        await session.scalars(
+            select(Person).join(ExpertAssignment, ExpertAssignment.person_id == Person.id)
+            .where(ExpertAssignment.company_id == company_id, Person.role == "expert").order_by(Person.id)
+        )
     )
-    for expert in experts:
-        if await session.get(ExpertAssignment, (expert.id, company_id)) is not None:
-            return expert
-    return experts[0] if experts else None
+    by_account = [p for p in assigned if word_key(p.platform_user_id) == wanted]
+    found = by_account or [p for p in assigned if p.display_name and word_key(p.display_name) == wanted]
+    if len(found) > 1:
+        company = await session.get(Company, company_id)
+        raise ProgrammeError(
+            "programme.expert_ambiguous", company=company.name if company else "", name=name[:60],
+            accounts=", ".join(f"{p.platform}:{p.platform_user_id}" for p in found),
+        )
+    return found[0] if found else None
+
+
+def _shown(expert: Person | None, typed: str | None) -> str | None:
+    """The name on the invitation: a registered expert's own (they may have been named by account)."""
+    return (expert.display_name if expert is not None else None) or typed
 
 
 async def visit_of(session: AsyncSession, company: Company, number: int) -> Visit | None:
@@ -109,6 +126,7 @@ async def add_visit(
         raise ProgrammeError("programme.visit_exists", company=company.name, n=number, when=format_cli(visit.starts_at, tz))
     expert_name = clean_text(spec.expert) if spec.expert else None
     expert = await find_expert(session, expert_name, company.id) if expert_name else None
+    expert_name = _shown(expert, expert_name)
     if visit is None:
         visit = Visit(company_id=company.id, number=number, revision=0, created_at=now)
         session.add(visit)
@@ -152,9 +170,9 @@ async def move_visit(
     visit.place = check_place(new_mode, place) if place is not None else check_place(new_mode, visit.place)
     visit.mode = new_mode
     if expert is not None:
-        visit.expert_name = clean_text(expert) or None
-        found = await find_expert(session, visit.expert_name, company.id) if visit.expert_name else None
-        visit.expert_id = found.id if found else None
+        typed = clean_text(expert) or None
+        found = await find_expert(session, typed, company.id) if typed else None
+        visit.expert_name, visit.expert_id = _shown(found, typed), found.id if found else None
     if at is not None:
         visit.starts_at = require_future(at, now, tz)
     await cancel_pending(session, f"visit:{visit.id}:r{visit.revision}:", "visit moved")
@@ -187,18 +205,69 @@ async def _tell(
     session: AsyncSession, content: Content, tz: ZoneInfo, visit: Visit, company: Company, headline: str,
     now: datetime, *, old_start: datetime | None = None, prepare: bool = True,
 ) -> None:
-    people = await company_people(session, company.id, [visit.expert_id])
+    """Tell the company (and the visit's expert) what changed, each about what they were told.
 
+    The pending rows of the visit's earlier notices are withdrawn by the caller, so a person may
+    not have heard of the visit at all: a move is then its announcement ("scheduled"), a cancel
+    is not sent to them, and "moved (変更前: …)" names the date their last notice named."""
+    people = await company_people(session, company.id, [visit.expert_id])
+    kind = headline.rsplit("_", 1)[-1]  # scheduled | moved | cancelled
+    told = await told_dates(session, visit.id) if kind != "scheduled" else {}
+    groups: dict[tuple[str, datetime | None], list[Person]] = {}
+    for person in people:
+        if kind == "scheduled":
+            groups.setdefault(("scheduled", None), []).append(person)
+        elif person.id not in told:
+            if kind == "moved":
+                groups.setdefault(("scheduled", None), []).append(person)
+        elif kind == "moved":
+            groups.setdefault(("moved", told[person.id] or old_start), []).append(person)
+        else:
+            groups.setdefault((kind, None), []).append(person)
+    for (said, old), group in groups.items():
+        ref = f"visit:{visit.id}:r{visit.revision}:{said}"
+        if said == "moved" and old is not None and old != old_start:
+            ref += f":{int(old.timestamp())}"  # told a date other than the last: a notice of its own
+        await _queue(session, content, tz, visit, company, said, group, ref, now, old=old, prepare=prepare)
+
+
+async def _queue(
+    session: AsyncSession, content: Content, tz: ZoneInfo, visit: Visit, company: Company, kind: str,
+    people: list[Person], ref: str, now: datetime, *, old: datetime | None, prepare: bool,
+) -> None:
     def render(lang: str) -> Outbound:
         say = Say(content, lang, tz)
-        params = {"old": say.when(old_start)} if old_start is not None else {}
-        return visit_notice(say, visit, company.name, say(headline, **params), prepare=prepare)
+        params = {"old": say.when(old)} if kind == "moved" and old is not None else {}
+        return visit_notice(say, visit, company.name, say(f"programme.notice_visit_{kind}", **params), prepare=prepare)
 
-    kind = headline.rsplit("_", 1)[-1]  # scheduled | moved | cancelled
     await queue_notice(
-        session, kind=f"visit_{kind}", ref=f"visit:{visit.id}:r{visit.revision}:{kind}", people=people,
-        render=render, now=now, audience=f"company:{company.name}", payload={"visit": visit.id, "revision": visit.revision},
+        session, kind=f"visit_{kind}", ref=ref, people=people, render=render, now=now,
+        audience=f"company:{company.name}",
+        payload={"visit": visit.id, "revision": visit.revision, "at": visit.starts_at.isoformat()},
     )
+
+
+TOLD = ("sent", "sending")  # a row on its way may have arrived: count it as told
+
+
+async def told_dates(session: AsyncSession, visit_id: int) -> dict[int, datetime | None]:
+    """Person id -> the date named by the last notice of the visit that reached them (None: a
+    notice queued before notices carried their date). Someone whose last news was "cancelled",
+    or who got nothing, is not in it."""
+    rows = await session.execute(
+        select(OutboxRow.person_id, Notice.kind, Notice.payload)
+        .join(Notice, Notice.id == OutboxRow.notice_id)
+        .where(Notice.ref.startswith(f"visit:{visit_id}:"), OutboxRow.status.in_(TOLD), OutboxRow.person_id.is_not(None))
+        .order_by(Notice.id)
+    )
+    told: dict[int, datetime | None] = {}
+    for person_id, kind, payload in rows:
+        if kind == "visit_cancelled":
+            told.pop(person_id, None)
+        elif kind in ("visit_scheduled", "visit_moved", "reminder"):
+            at = (payload or {}).get("at")
+            told[person_id] = datetime.fromisoformat(at) if isinstance(at, str) else None
+    return told
 
 
 # --- reading

@@ -3,8 +3,11 @@ list, the RSVP deadline, the reminder to those who said yes, the attendee list, 
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
+
 from bot.engine.runtime import Runtime
-from bot.store.models import Event
+from bot.store.models import AuditEntry, Event
 from scheduler.audience import Audience
 from scheduler.events import EventSpec, add_event, attendees, cancel_event, list_events
 from scheduler.reminders import sweep
@@ -128,3 +131,95 @@ async def test_events_in_chat(runtime: Runtime) -> None:
     assert "回答期限" in jimu.text
     await jimu.send("/event cancel 1")
     assert "中止" in jimu.text
+
+
+async def test_the_promotion_notice_counts_the_seats_taken(runtime: Runtime) -> None:
+    # Review finding: the notice rendered "定員: 2名（残り2名）" for a full event because the
+    # taken count was left out and the capacity stood in for what is left.
+    await people(runtime)
+    event = await add(runtime)
+    await rsvp(runtime, "a1", event, "yes")
+    await rsvp(runtime, "a2", event, "yes")
+    await rsvp(runtime, "a3", event, "yes")  # waiting
+    await rsvp(runtime, "a2", event, "no")  # a3 gets the seat: the event is full again
+    [promoted] = await outbox(runtime, f"event:{event.id}:promoted")
+    assert "定員: 2名（残り0名）" in promoted.message.text
+    await rsvp(runtime, "a3", event, "no")  # nobody waits: one seat stays free
+    await rsvp(runtime, "a1", event, "no")
+    a1 = Convo(runtime, "a1")
+    await a1.send("/events")
+    assert "定員: 2名（残り2名）" in a1.text
+
+
+async def test_the_reminder_counts_the_seats_taken(runtime: Runtime, clock: Clock) -> None:
+    await people(runtime)
+    event = await add(runtime, rsvp_deadline=None)
+    await rsvp(runtime, "a1", event, "yes")
+    clock.now = jst("2026-12-09 10:00")
+    await sweep(runtime.sessions, runtime.content, runtime.tz, clock())
+    [reminder] = await outbox(runtime, f"event:{event.id}:r1:d1")
+    assert "定員: 2名（残り1名）" in reminder.message.text
+
+
+async def test_an_event_keeps_its_title_and_place_as_typed(runtime: Runtime) -> None:
+    # Review finding: titles were NFKC-normalised when stored, 「（年末）」 became 「(年末)」.
+    await people(runtime)
+    jimu = Convo(runtime, "jimu")
+    # The flag names are compared, so they are normalised: －－ｔｉｔｌｅ and a full-width space work.
+    await jimu.send('/event add --kind seminar --at "2026-12-10 18:00"　－－ｔｉｔｌｅ "セキュリティセミナー（年末）" --place "新宿　第１会議室"')
+    assert "「セキュリティセミナー（年末）」を登録し" in jimu.text
+    [invite, *_] = await outbox(runtime, "event:1:r1:invite")
+    assert "セキュリティセミナー（年末）" in invite.message.text and "会場: 新宿　第１会議室" in invite.message.text
+    long_title = "あ" * 201
+    await jimu.send(f'/event add --kind seminar --at "2026-12-10 18:00" --title "{long_title}"')
+    assert "201" in jimu.text  # refused with its length, not cut short
+    async with runtime.sessions() as session:
+        assert [e.title for e, _ in await list_events(session)] == ["セキュリティセミナー（年末）"]
+
+
+async def test_an_event_for_one_company_or_course_is_theirs_alone(runtime: Runtime) -> None:
+    # Probe finding: an event sent to company:X or course:Y was listed to everyone, and anyone could
+    # take its seats. Another company's event now answers as an event that does not exist.
+    await people(runtime)
+    await company(runtime, "C社", "csirt", lead="c1")
+    for_a = await add(runtime, title="A社向け", audience=Audience("company", "A社"), capacity=1)
+    for_csirt = await add(runtime, title="CSIRTコース向け", audience=Audience("course", "csirt"))
+    for_all = await add(runtime, title="全体", audience=Audience("all"))
+
+    async def listed(user: str) -> list[str]:
+        convo = Convo(runtime, user)
+        await convo.send("/events")
+        return [reply.text.split("\n")[1] for reply in convo.replies]
+
+    assert await listed("a1") == ["A社向け", "CSIRTコース向け", "全体"]
+    assert await listed("c1") == ["CSIRTコース向け", "全体"]
+    assert await listed("b1") == ["全体"]
+
+    nowhere = await rsvp(runtime, "b1", Event(id=999), "yes")
+    assert await rsvp(runtime, "b1", for_a, "yes") == nowhere
+    assert await rsvp(runtime, "c1", for_a, "yes") == nowhere
+    assert await rsvp(runtime, "b1", for_csirt, "no") == nowhere
+    assert "参加で登録しました" in await rsvp(runtime, "a1", for_a, "yes")  # the seat was still free
+    assert "参加で登録しました" in await rsvp(runtime, "c1", for_csirt, "yes")
+    assert "参加で登録しました" in await rsvp(runtime, "b1", for_all, "yes")
+    async with runtime.sessions() as session:
+        taken = {event.title: dict(answers) for event, answers in await list_events(session)}
+        refused = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "answer_event")))
+    assert taken == {"A社向け": {"yes": 1}, "CSIRTコース向け": {"yes": 1}, "全体": {"yes": 1}}
+    assert sorted((e.target, e.allowed) for e in refused) == sorted(
+        [(f"event:{for_a.id}", False), (f"event:{for_a.id}", False), (f"event:{for_csirt.id}", False)]
+    )
+
+    jimu = Convo(runtime, "jimu")
+    await jimu.send("/events")  # the secretariat sees every event
+    assert len(jimu.replies) == 3
+
+
+@pytest.mark.slow
+def test_the_event_commands_on_the_cli_show_the_audience_and_keep_the_title(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("company", "add", "A社", "--course", "csirt").returncode == 0
+    added = run_cli("event", "add", "--kind", "seminar", "--at", "2099-12-10 15:00", "--title", "セミナー（年末）", "--to", "company:A社")
+    assert added.returncode == 0, added.stderr
+    [line] = run_cli("event", "list").stdout.splitlines()
+    fields = line.split("\t")
+    assert fields[2] == "セミナー（年末）" and fields[-1] == "to company:A社"

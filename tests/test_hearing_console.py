@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.engine.flow import MORE
 from tests.answering import valid_answer
+from tests.calendar_setup import person
 from tests.conftest import Convo, add_company
 
 
@@ -171,3 +172,17 @@ async def test_out_of_range_and_huge_inputs_are_refused_with_the_expected_range(
     assert "20000" in convo.text
     await convo.send("５０")
     convo.expect("sites")
+
+
+async def test_a_registered_expert_is_told_what_they_can_do_instead(convo: Convo) -> None:
+    # Review finding: an expert who sent /hearing was told to register with an invitation code.
+    code = await add_company(convo.runtime, "株式会社サンプル", "csirt", role="expert")
+    await convo.send(f"/start {code}")
+    await convo.send("/hearing")
+    assert "/report" in convo.text and "招待コード" not in convo.text
+    assert convo.text == convo.runtime.content.book.say("hearing.for_participants", "ja")
+    assert convo.question is None
+    jimu = Convo(convo.runtime, "jimu")
+    await person(convo.runtime, "jimu", role="secretariat")
+    await jimu.send("/hearing")
+    assert jimu.text == convo.text

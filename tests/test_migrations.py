@@ -33,3 +33,30 @@ def test_the_fast_head_lookup_agrees_with_alembic() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+async def test_0006h4_unlinks_a_visit_expert_of_another_company_and_keeps_the_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from bot.store.db import upgrade
+
+    engine = make_engine(async_url(f"sqlite:///{tmp_path / 'old.db'}"))
+    await upgrade(engine, "0005")
+    now = "2026-11-24 01:00:00.000000"
+    async with engine.begin() as connection:
+        for statement in (
+            "INSERT INTO companies (id, name, course, created_at) VALUES (1, 'A社', 'csirt', :now), (2, 'B社', 'it-bcp', :now)",
+            "INSERT INTO people (id, platform, platform_user_id, display_name, role, language, created_at)"
+            " VALUES (7, 'console', 'sato', '佐藤', 'expert', 'ja', :now)",
+            "INSERT INTO expert_assignments (person_id, company_id, created_at) VALUES (7, 1, :now)",
+            "INSERT INTO visits (id, company_id, number, starts_at, duration_minutes, mode, expert_name, expert_id,"
+            " status, revision, scheduled_at, created_at, updated_at) VALUES"
+            " (1, 1, 1, :now, 120, 'onsite', '佐藤', 7, 'scheduled', 1, :now, :now, :now),"
+            " (2, 2, 1, :now, 120, 'onsite', '佐藤', 7, 'scheduled', 1, :now, :now, :now)",
+        ):
+            await connection.execute(text(statement), {"now": now})
+    await upgrade(engine)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(text("SELECT id, expert_name, expert_id FROM visits ORDER BY id"))).all()
+    await engine.dispose()
+    assert [tuple(r) for r in rows] == [(1, "佐藤", 7), (2, "佐藤", None)]

@@ -190,3 +190,15 @@ def test_notices_on_the_cli(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert "use all, course:csirt, course:it-bcp or company:NAME" in bad.stderr
     missing = run_cli("notice", "status", "99")
     assert missing.returncode == 2 and missing.stderr.strip() == "error: There is no notice #99."
+
+
+async def test_a_broadcast_typed_in_chat_keeps_its_text_as_typed(runtime: Runtime) -> None:
+    # Full-width brackets and digits are the secretariat's wording: NFKC decides only the command.
+    await programme(runtime)
+    jimu = Convo(runtime, "jimu")
+    await jimu.send("/notice course:csirt 【重要】１２月の会場（新宿）")
+    await jimu.send("", choice="send", reply_to=jimu.replies[0].question_ref)
+    await jimu.send('／notice　send --to company:B社 --text "Ｂ社の皆さまへ（年末）"')
+    await jimu.send("", choice="send", reply_to=jimu.replies[0].question_ref)
+    texts = sorted({r.message.text.split("\n", 1)[1] for r in await outbox(runtime)})
+    assert texts == sorted(["Ｂ社の皆さまへ（年末）", "【重要】１２月の会場（新宿）"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.policy import Action, Actor, Resource, decide
+from bot.policy import Action, Actor, Resource, decide, decide_event
 
 OWN, OTHER = 1, 2
 ME, COLLEAGUE = 10, 11
@@ -93,3 +93,22 @@ def test_a_missing_company_is_refused_like_another_companys() -> None:
     for role in ("member", "lead", "expert"):
         for action in COMPANY_DATA:
             assert not decide(ACTORS[role], action, Resource(company_id=None)).allowed
+
+
+# decide_event: (role) -> allowed for an event sent to (all, own course, other course, own company, other company).
+EVENT_AUDIENCES = [("all", None), ("course", "csirt"), ("course", "it-bcp"), ("company", OWN), ("company", OTHER)]
+EVENTS = {
+    "unregistered": (False, False, False, False, False),
+    "member": (True, True, False, True, False),
+    "lead": (True, True, False, True, False),
+    "expert": (True, False, False, False, False),
+    "secretariat": (True, True, True, True, True),
+}
+
+
+@pytest.mark.parametrize("role", sorted(EVENTS))
+def test_an_event_is_seen_and_answered_by_its_audience(role: str) -> None:
+    course = "csirt" if ACTORS[role].company_id == OWN else None
+    found = tuple(decide_event(ACTORS[role], kind, value, course).allowed for kind, value in EVENT_AUDIENCES)
+    assert found == EVENTS[role]
+    assert not decide_event(ACTORS[role], "nowhere", None, course).allowed or role == "secretariat"

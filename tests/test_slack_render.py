@@ -106,6 +106,10 @@ def test_helpdesk_subcommands_become_engine_commands() -> None:
     assert engine_text("soudan") == "/soudan"
     japanese = "\u30d2\u30a2\u30ea\u30f3\u30b0"
     assert engine_text(japanese) == japanese  # a word from the lexicon, as typed
+    # only the subcommand is compared: what follows it is people's text, kept as typed
+    assert engine_text("\uff45\uff56\uff45\uff4e\uff54\u3000add --title \"\u30bb\u30df\u30ca\u30fc\uff08\u5e74\u672b\uff09\"") == (
+        '/event add --title "\u30bb\u30df\u30ca\u30fc\uff08\u5e74\u672b\uff09"'
+    )
 
 
 def _say(content: Content, lang: str = "en"):  # type: ignore[no-untyped-def]

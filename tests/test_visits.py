@@ -5,13 +5,19 @@ buttons under a reminder; the secretariat's /visit commands and the participants
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.engine.messages import Outbound
 from bot.engine.runtime import Runtime
+from bot.platforms.base import RetryLater
 from bot.store import repo
-from bot.store.models import AuditEntry, Visit
+from bot.store.models import AuditEntry, ExpertAssignment, Person, Visit
+from scheduler.delivery import deliver_due
+from scheduler.errors import ProgrammeError
 from scheduler.plan import visit_reminders
 from scheduler.reminders import sweep
 from scheduler.visits import VisitSpec, add_visit, cancel_visit, list_visits, move_visit
@@ -77,6 +83,7 @@ async def test_a_reminder_goes_once_to_the_company_at_its_time(runtime: Runtime,
 async def test_a_moved_visit_moves_its_reminders(runtime: Runtime, clock: Clock) -> None:
     await a_company(runtime)
     await add(runtime)
+    await deliver(runtime, clock, Phone())  # the company was told the first date
     await sweep_at(runtime, clock, "2026-11-30 10:00")  # the 3-day reminder is queued, not yet sent
     clock.now = jst("2026-11-30 11:00")
     async with runtime.sessions.begin() as session:
@@ -95,6 +102,7 @@ async def test_a_moved_visit_moves_its_reminders(runtime: Runtime, clock: Clock)
 async def test_a_cancelled_visit_sends_no_reminders(runtime: Runtime, clock: Clock) -> None:
     await a_company(runtime)
     await add(runtime)
+    await deliver(runtime, clock, Phone())  # the company was told of the visit: it is told of the cancel
     async with runtime.sessions.begin() as session:
         await cancel_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock())
     for when in ("2026-11-28 10:00", "2026-11-30 10:00", "2026-12-02 10:00", "2026-12-03 13:00"):
@@ -249,3 +257,117 @@ async def test_english_speakers_get_english_reminders(runtime: Runtime, clock: C
     assert "Thu 2026-12-03 14:00" in reminder.message.text
     assert [c.label for c in reminder.message.options] == ["Got it", "I need another date"]
     assert timedelta(0) <= clock() - reminder.not_before
+
+
+async def expert(runtime: Runtime, user: str, company_name: str, *, platform: str = "console", name: str | None = None) -> Person:
+    """A registered expert assigned to a company, as an expert invitation makes one."""
+    found = await person(runtime, user, role="expert", platform=platform)
+    async with runtime.sessions.begin() as session:
+        owner = await repo.company_by_name(session, company_name)
+        assert owner is not None
+        session.add(ExpertAssignment(person_id=found.id, company_id=owner.id, created_at=runtime.clock()))
+        if name is not None:
+            (await session.get(Person, found.id)).display_name = name  # type: ignore[union-attr]
+    return found
+
+
+async def test_a_visit_expert_is_an_expert_of_that_company_not_a_name(runtime: Runtime, clock: Clock) -> None:
+    # Probe finding: company A's expert with the same display name got company B's visit notices
+    # and buttons. The expert is matched among those assigned to the visit's company, or is text.
+    await a_company(runtime)
+    await company(runtime, "B社", "it-bcp", lead="yamada")
+    of_a = await expert(runtime, "sato_a", "A社", name="佐藤")
+    async with runtime.sessions.begin() as session:
+        visit_b = await add_visit(
+            session, runtime.content, runtime.tz, VisitSpec("B社", 1, jst(AT), "onsite", "大手町", "佐藤"), now=clock(),
+        )
+    assert visit_b.expert_id is None and visit_b.expert_name == "佐藤"
+    [scheduled] = {r.message.text for r in await outbox(runtime, f"visit:{visit_b.id}:r1:scheduled")}
+    assert "佐藤" in scheduled  # shown on the invitation, as text
+    assert {r.chat_id for r in await outbox(runtime, f"visit:{visit_b.id}:")} == {"yamada"}
+    await sweep_at(runtime, clock, "2026-11-30 10:00")
+    reminders = await outbox(runtime, f"visit:{visit_b.id}:r1:d3")
+    assert {r.chat_id for r in reminders} == {"yamada"}
+    sato = Convo(runtime, "sato_a")
+    await sato.send("", choice="ack", reply_to=reminders[0].message.question_ref)
+    assert sato.text == runtime.content.book.say("programme.visit_gone", "ja")
+    await sato.send("/visits")
+    assert "B社" not in sato.text
+
+    # B社's own expert of that name is the one: notices, buttons and /visits
+    of_b = await expert(runtime, "sato_b", "B社", platform="slack", name="佐藤")
+    async with runtime.sessions.begin() as session:
+        moved = await move_visit(session, runtime.content, runtime.tz, "B社", 1, now=clock(), expert="佐藤")
+    assert moved.expert_id == of_b.id != of_a.id
+    assert {r.chat_id for r in await outbox(runtime, f"visit:{visit_b.id}:r2:")} == {"yamada", "sato_b"}
+
+    # two experts of B社 with that name: the secretariat is asked for the account
+    second = await expert(runtime, "sato_b2", "B社", name="佐藤")
+    with pytest.raises(ProgrammeError) as raised:
+        async with runtime.sessions.begin() as session:
+            await move_visit(session, runtime.content, runtime.tz, "B社", 1, now=clock(), expert="佐藤")
+    assert "slack:sato_b" in raised.value.render(runtime.content.book, "en") and "console:sato_b2" in raised.value.render(runtime.content.book, "en")
+    async with runtime.sessions.begin() as session:
+        moved = await move_visit(session, runtime.content, runtime.tz, "B社", 1, now=clock(), expert="sato_b2")
+    assert moved.expert_id == second.id and moved.expert_name == "佐藤"  # their name, not the account
+
+
+@dataclass
+class Phone:
+    """A console 'platform' that delivers to everyone but the chats it is told are unreachable."""
+
+    unreachable: set[str] = field(default_factory=set)
+    platform: str = "console"
+    got: list[tuple[str, str]] = field(default_factory=list)
+
+    async def send(self, chat_id: str, message: Outbound) -> str | None:
+        if chat_id in self.unreachable:
+            raise RetryLater("503 Service Unavailable")
+        self.got.append((chat_id, message.text.split("\n")[0]))
+        return str(len(self.got))
+
+
+async def deliver(runtime: Runtime, clock: Clock, phone: Phone) -> None:
+    await deliver_due(runtime.sessions, phone, clock=clock)
+
+
+async def test_a_visit_notice_superseded_before_delivery_is_not_sent(runtime: Runtime, clock: Clock) -> None:
+    # Review finding: "cancelled" arrived for a visit never announced, and "moved (変更前: …)" named a
+    # date nobody had been told. Each person hears of a change to what they were told, or nothing.
+    await a_company(runtime)  # tanaka, suzuki
+    phone = Phone({"suzuki"})  # suzuki's deliveries wait (the platform answers 503)
+    await add(runtime)  # 12/3 14:00
+    await deliver(runtime, clock, phone)
+    assert phone.got == [("tanaka", "【専門家訪問の日程が決まりました】")]
+
+    async with runtime.sessions.begin() as session:
+        await move_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock(), at=jst("2026-12-08 10:00"))
+        await move_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock(), at=jst("2026-12-10 10:00"))
+    # nothing of the 12/8 date went out; suzuki's 'scheduled' for 12/3 is withdrawn
+    assert {r.status for r in await outbox(runtime, "visit:1:r1:")} == {"sent", "cancelled"}
+    assert {r.status for r in await outbox(runtime, "visit:1:r2:")} == {"cancelled"}
+    phone.unreachable.clear()
+    await deliver(runtime, clock, phone)
+    told = {chat: text for chat, text in phone.got[1:]}
+    assert told == {
+        "tanaka": "【専門家訪問の日程が変更されました】（変更前: 2026年12月3日（木）14:00）",  # the date he knows
+        "suzuki": "【専門家訪問の日程が決まりました】",  # never told a date: this is the first
+    }
+
+    # a visit whose announcement never went out is cancelled without a word
+    phone.unreachable.update({"tanaka", "suzuki"})
+    async with runtime.sessions.begin() as session:
+        await add_visit(session, runtime.content, runtime.tz, VisitSpec("A社", 2, jst("2026-12-17 14:00"), "onsite"), now=clock())
+        await cancel_visit(session, runtime.content, runtime.tz, "A社", 2, now=clock())
+    phone.unreachable.clear()
+    before = len(phone.got)
+    await deliver(runtime, clock, phone)
+    assert phone.got[before:] == []
+    assert [n.kind for n in await notices(runtime, "visit:2:")] == ["visit_scheduled"]
+
+    # a cancel after the announcement reached someone goes to those it reached
+    async with runtime.sessions.begin() as session:
+        await cancel_visit(session, runtime.content, runtime.tz, "A社", 1, now=clock())
+    await deliver(runtime, clock, phone)
+    assert sorted(phone.got[before:]) == [("suzuki", "【専門家訪問は中止になりました】運営事務局から改めてご連絡します。"),
+                                          ("tanaka", "【専門家訪問は中止になりました】運営事務局から改めてご連絡します。")]

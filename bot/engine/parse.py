@@ -43,6 +43,14 @@ def clean_text(raw: str) -> str:
     return text.strip()
 
 
+def words_after(raw: str, count: int) -> str:
+    """What follows the first `count` words of a message, as typed: "/event add --title （年末）"
+    with 2 gives "--title （年末）". The router reads commands from the NFKC text; a handler that
+    keeps people's text (a title, a broadcast) takes its arguments from here."""
+    parts = verbatim(raw).split(None, count)
+    return parts[count] if len(parts) > count else ""
+
+
 def verbatim(raw: str) -> str:
     """What was typed, kept as typed for the record: only NUL (which PostgreSQL text cannot hold)
     and surrounding whitespace go."""

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
+from bot.engine.parse import words_after
 from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from bot.policy import audit
 from bot.store.models import Rsvp
 from scheduler import events as service
 from scheduler.audience import parse_audience
@@ -38,7 +40,7 @@ async def handle_event(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
         return _error(ctx, "programme.secretariat_only")
     try:
         if sub == "add":
-            return await _add(ctx, rest)
+            return await _add(ctx, words_after(inbound.text, 2))
         if sub in ("", "list"):
             return await _list(ctx)
         if sub in ("attendees", "cancel") and rest.strip().isdecimal():
@@ -106,7 +108,7 @@ async def _coming(ctx: Ctx) -> list[Outbound]:
     if ctx.person.role is None:
         return _error(ctx, "programme.not_registered")
     say = Say(ctx.content, ctx.lang, ctx.tz)
-    rows = await service.list_events(ctx.session, since=ctx.now)
+    rows = await service.list_events(ctx.session, since=ctx.now, for_person=ctx.person)
     if not rows:
         return [Outbound(ctx.say("programme.events_none"))]
     replies = []
@@ -126,7 +128,10 @@ async def handle_press(ctx: Ctx, inbound: Inbound, rest: str) -> list[Outbound]:
         return _error(ctx, "flow.stale_press")
     result = await service.rsvp(ctx.session, ctx.content, ctx.tz, int(rest), ctx.person, answer, now=ctx.now)  # type: ignore[arg-type]
     say = Say(ctx.content, ctx.lang, ctx.tz)
-    if result.event is None or result.outcome == "gone":
+    if result.outcome == "refused":
+        audit(ctx.session, ctx.actor, "answer_event", ctx.now, allowed=False, target=f"event:{rest}",
+              detail={"reason": "not in the event's audience", "answer": answer})
+    if result.event is None or result.outcome in ("gone", "refused"):
         return _error(ctx, "programme.event_gone")
     event = result.event
     if result.outcome == "closed":

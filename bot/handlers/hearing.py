@@ -5,11 +5,14 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.conversations import resume_flow, start_flow
 from bot.engine.messages import Inbound, Outbound
-from bot.policy import Action
+from bot.policy import Action, Role
 from bot.store import repo
 
 
 async def handle_hearing(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
+    if ctx.person.role in (Role.EXPERT, Role.SECRETARIAT):
+        # Registered, but not someone who answers: say what they can do instead of asking for a code.
+        return [Outbound(ctx.say("hearing.for_participants"), kind="error")]
     company = await repo.company_by_id(ctx.session, ctx.person.company_id)
     if company is None or not ctx.may(Action.ANSWER_HEARING):
         return [Outbound(ctx.say("hearing.not_registered"), kind="error")]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Choice, Inbound, Outbound
+from bot.engine.parse import words_after
 from bot.handlers.secretariat import BadArgs, command_args, may_manage
 from scheduler import notices as service
 from scheduler.audience import parse_audience
@@ -37,14 +38,13 @@ async def handle_notice(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]
             cancelled = await service.cancel_notice(ctx.session, int(rest))
             return [Outbound(ctx.say("programme.notice_cancel_done", id=int(rest), count=cancelled))]
         if sub.lower() == "send":
-            positional, flags = command_args(rest, {"to", "text"})
+            positional, flags = command_args(words_after(inbound.text, 2), {"to", "text"})
             if positional or "to" not in flags or "text" not in flags:
                 raise BadArgs(rest)
             target, text = flags["to"], flags["text"]
         else:
             # The text keeps its line breaks: everything after the target, as typed.
-            target, _, text = args.strip().partition(" ")
-            target, text = target.strip(), text.strip()
+            target, text = sub, words_after(inbound.text, 2)
             if not target or not text:
                 raise BadArgs(args)
         return await _preview(ctx, target, text)

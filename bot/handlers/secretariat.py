@@ -27,15 +27,24 @@ class BadArgs(ValueError):
     """Arguments that do not parse; the handler answers with its usage line."""
 
 
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"', "\u2018": "'", "\u2019": "'"})
+_QUOTES = str.maketrans({
+    "\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"', "\uff02": '"', "\u2018": "'", "\u2019": "'", "\uff07": "'",
+})
+_IDEOGRAPHIC_SPACE = "\u3000"
 
 
 def command_args(args: str, flags: set[str]) -> tuple[list[str], dict[str, str]]:
     """'"Sample Co." --no 1 --at "2026-12-03 14:00"' -> (['Sample Co.'], {'no': '1', 'at': …}).
 
-    Quotes as in a shell ("…" or '…', also curly and corner quotes); every flag takes one value."""
+    Quotes as in a shell ("…" or '…', also curly and corner quotes); every flag takes one value.
+    Values are kept as typed (a title's 「（年末）」 stays full-width); only the flag names, which are
+    compared, are normalised (NFKC: －－ｔｏ is --to), and a full-width space separates as a space does."""
+    lexer = shlex.shlex(args.translate(_QUOTES), posix=True)
+    lexer.whitespace_split = True
+    lexer.whitespace += _IDEOGRAPHIC_SPACE
+    lexer.commenters = ""
     try:
-        tokens = shlex.split(clean_text(args).translate(_QUOTES))
+        tokens = list(lexer)
     except ValueError:
         raise BadArgs(args) from None
     positional: list[str] = []
@@ -43,8 +52,9 @@ def command_args(args: str, flags: set[str]) -> tuple[list[str], dict[str, str]]
     index = 0
     while index < len(tokens):
         token = tokens[index]
-        if token.startswith("--"):
-            name = token[2:].replace("_", "-")
+        key = clean_text(token)
+        if key.startswith("--"):
+            name = key[2:].lower().replace("_", "-")
             if name not in flags or index + 1 >= len(tokens):
                 raise BadArgs(token)
             values[name] = tokens[index + 1]

@@ -100,9 +100,8 @@ async def _list(ctx: Ctx, company_name: str | None) -> list[Outbound]:
         return [Outbound("\n".join([header, *(_line(say, row, with_company=True, replies=True) for row in rows)]) if rows else ctx.say("programme.visits_none"))]
     if person.role == "expert":
         assigned = list(await ctx.session.scalars(select(ExpertAssignment.company_id).where(ExpertAssignment.person_id == person.id)))
+        # The companies they are assigned to, and no other: a visit's expert is one of those.
         rows = await service.list_visits(ctx.session, company_ids=assigned, since=ctx.now)
-        rows += [r for r in await service.list_visits(ctx.session, since=ctx.now) if r.visit.expert_id == person.id and r.company.id not in assigned]
-        rows.sort(key=lambda r: r.visit.starts_at)
         if not rows:
             return [Outbound(ctx.say("programme.visits_none"))]
         return [Outbound("\n".join([ctx.say("programme.visits_header_all"), *(_line(say, row, with_company=True) for row in rows)]))]
@@ -139,7 +138,10 @@ async def handle_press(ctx: Ctx, inbound: Inbound, rest: str) -> list[Outbound]:
     """ack or reschedule, the two buttons under a reminder of visit <id>:<revision>."""
     ident, _, revision = rest.partition(":")
     visit = await ctx.session.get(Visit, int(ident)) if ident.isdecimal() else None
-    mine = visit is not None and (ctx.person.company_id == visit.company_id or ctx.person.id == visit.expert_id)
+    mine = visit is not None and (
+        ctx.person.company_id == visit.company_id
+        or (ctx.person.id == visit.expert_id and visit.company_id in ctx.actor.expert_companies)
+    )
     if visit is None or not mine or visit.status != "scheduled" or visit.starts_at <= ctx.now:
         return _error(ctx, "programme.visit_gone")
     say = Say(ctx.content, ctx.lang, ctx.tz)

@@ -29,11 +29,14 @@ def for_slack(text: str) -> str:
 def engine_text(command_text: str) -> str | None:
     """What `/helpdesk <text>` means to the engine: 'hearing new' -> '/hearing new'; None: the menu.
 
-    Words that are not a subcommand (e.g. Japanese ones from the lexicon) pass through as typed."""
-    text = unicodedata.normalize("NFKC", plain_text(command_text)).strip()
-    word, _, rest = text.partition(" ")
-    if word.lower() in _MENU_WORDS:
+    Words that are not a subcommand (e.g. Japanese ones from the lexicon) pass through as typed,
+    and so does what follows a subcommand (a title, a broadcast): only the subcommand is compared,
+    so only it is normalised (NFKC: ｈｅｌｐ is help)."""
+    text = plain_text(command_text).strip()
+    word, rest = (text.split(None, 1) + ["", ""])[:2]
+    key = unicodedata.normalize("NFKC", word)
+    if key.lower() in _MENU_WORDS:
         return None
-    if _SUBCOMMAND.fullmatch(word):
-        return f"/{word.lower()} {rest.strip()}".strip()
+    if _SUBCOMMAND.fullmatch(key):
+        return f"/{key.lower()} {rest.strip()}".strip()
     return text
