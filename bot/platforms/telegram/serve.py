@@ -22,9 +22,9 @@ from telegram.ext import Application
 
 from bot.app import App
 from bot.config import SettingsError
+from bot.logs import configure_logging
 from bot.platforms.telegram.application import ALLOWED_UPDATES, build_application
 from bot.platforms.telegram.commands import register_commands
-from bot.platforms.telegram.logs import configure_logging
 from bot.platforms.telegram.sender import telegram_sender
 from bot.platforms.telegram.webhook import webhook_app
 from scheduler.background import delivering
@@ -44,7 +44,7 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
     settings = app.settings
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
-    configure_logging(settings.log_level, [token, secret])
+    configure_logging(settings)
     if not token:
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set (the token BotFather gave you)")
     if webhook_url is not None:
