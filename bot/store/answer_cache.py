@@ -76,7 +76,7 @@ def _cache_of(session: Session) -> _Cache | None:
 
 
 def _info(session: AsyncSession, name: str) -> dict[Key, Any]:
-    return session.sync_session.info.setdefault(name, {})  # type: ignore[no-any-return]
+    return session.sync_session.info.setdefault(name, {})
 
 
 def read(session: AsyncSession, conversation: Conversation) -> dict[str, Answer] | None:

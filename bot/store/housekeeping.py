@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.store.core import rows_matched
 from bot.store.models import CallbackKey, ProcessedEvent
 
 # A platform redelivers an event within hours (Slack retries three times within the hour, Telegram
@@ -34,4 +35,4 @@ class Forgotten:
 async def forget_old(session: AsyncSession, now: datetime) -> Forgotten:
     events = await session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < now - EVENT_KEYS_KEPT))
     keys = await session.execute(delete(CallbackKey).where(CallbackKey.created_at < now - KEYBOARDS_KEPT))
-    return Forgotten(event_keys=events.rowcount or 0, keyboards=keys.rowcount or 0)  # type: ignore[attr-defined]
+    return Forgotten(event_keys=rows_matched(events), keyboards=rows_matched(keys))

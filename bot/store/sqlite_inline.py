@@ -222,17 +222,17 @@ class InlineConnection:
 
 def async_creator(url: URL) -> Callable[[], Any]:
     """The engine's async_creator: a sqlite3 connection for the URL, with no busy handler of its own."""
-    args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
+    (filename,), kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)  # one positional: the file
     kwargs.update(timeout=0, check_same_thread=False)  # the pool may close it from another thread
 
     # The file that a commit marks for the checkpoint thread; None (SQLite checkpoints as usual) for a
     # database in memory, which has no log, or given as a file: URI, which is not parsed here.
-    database = url.database
-    plain_file = bool(database) and database != ":memory:" and not database.startswith("file:")  # type: ignore[union-attr]
-    path = str(Path(database).absolute()) if plain_file else None  # type: ignore[arg-type]
+    database = url.database or ""
+    plain_file = database not in ("", ":memory:") and not database.startswith("file:")
+    path = str(Path(database).absolute()) if plain_file else None
 
     async def connect() -> InlineConnection:
-        connection = sqlite3.connect(*args, **kwargs)
+        connection = sqlite3.connect(filename, **kwargs)
         if path is not None:
             connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it
         return InlineConnection(connection, path)

@@ -76,7 +76,7 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
 
 
 async def _start_updates(
-    application: Application, webhook_url: str | None, port: int, secret: str  # type: ignore[type-arg]
+    application: Application, webhook_url: str | None, port: int, secret: str
 ) -> web.AppRunner | None:
     """Polling (the library's updater), or our webhook endpoint (webhook.py): its runner, to stop."""
     updater = application.updater
@@ -97,7 +97,7 @@ async def _start_updates(
     return runner
 
 
-async def _set_webhook(application: Application, webhook_url: str, secret: str) -> None:  # type: ignore[type-arg]
+async def _set_webhook(application: Application, webhook_url: str, secret: str) -> None:
     for attempt in range(STARTUP_RETRIES + 1):
         try:
             await application.bot.set_webhook(webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
@@ -111,7 +111,7 @@ async def _set_webhook(application: Application, webhook_url: str, secret: str) 
             await asyncio.sleep(1.0)
 
 
-async def _stop_updates(application: Application, webhook: web.AppRunner | None) -> None:  # type: ignore[type-arg]
+async def _stop_updates(application: Application, webhook: web.AppRunner | None) -> None:
     """After a run of Bot API errors the library's polling loop sleeps up to 30 s before it notices
     the stop; a stop should not take that long (docker stop kills after 10 s). Updates fetched but
     not yet confirmed then come again at the next start, and are handled once."""
