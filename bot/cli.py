@@ -34,10 +34,12 @@ def _utf8_stdio() -> None:
 
 @app.callback(invoke_without_command=True)
 def main(ctx: typer.Context) -> None:
-    """Without a command: the console bot."""
+    """Without a command: this help (the console bot is `helpdesk console`)."""
     _utf8_stdio()
     if ctx.invoked_subcommand is None:
-        console(user=None, lang=None)
+        # Plain `helpdesk` used to start the console, which prints nothing until spoken to and, from
+        # a pipe or a script, nothing at all: the list of commands is the useful answer.
+        typer.echo(ctx.get_help())
 
 
 @app.command()

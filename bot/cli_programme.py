@@ -484,16 +484,16 @@ def scheduler_run() -> None:
     """Deliver notices on every platform whose token is set (TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN) and
     run the scheduler when this process holds its lock; stops on SIGTERM or Ctrl-C."""
     import asyncio
-    import logging
     import signal
     from contextlib import AsyncExitStack
 
     from bot.app import open_app
+    from bot.logs import configure_logging
     from scheduler.background import run_background
 
     async def go() -> None:
         async with open_app() as application, AsyncExitStack() as stack:
-            logging.basicConfig(level=application.settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+            configure_logging(application.settings)
             senders = await _senders(application, stack)
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()

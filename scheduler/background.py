@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, AsyncIterator, Sequence
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -106,7 +106,7 @@ async def _run(runtime: Runtime, senders: Sequence[Sender], stop: asyncio.Event,
                 return
             await pause(stop, settings.scheduler_takeover_seconds)
         try:
-            work = [w.run(stop) for w in _workers(runtime, senders, settings, sole=True)]
+            work: list[Awaitable[object]] = [w.run(stop) for w in _workers(runtime, senders, settings, sole=True)]
             if settings.scheduler_enabled:
                 work.append(_schedule(runtime, lock, stop, settings))
             await asyncio.gather(*work)

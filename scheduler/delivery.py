@@ -138,6 +138,7 @@ async def deliver_one(
         note = POSSIBLE_DUPLICATE if row.recovered else None
         await _finish(sessions, row.id, status="sent", sent_at=clock(), platform_message_id=message_id, last_error=note)
         stats.sent += 1
+        log.debug("outbox row %s sent on %s", row.id, sender.platform)
 
 
 def _note(error: str, row: Claimed) -> str:

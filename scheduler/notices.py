@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
 from bot.engine.messages import Outbound
+from bot.store.core import rows_matched
 from bot.store.models import Notice, NoticeDraft, OutboxRow, Person
 from bot.store.outbox import enqueue
 from scheduler.audience import Audience, participants, recipient_of
@@ -46,7 +47,7 @@ async def cancel_pending(session: AsyncSession, ref_prefix: str, reason: str) ->
         .where(OutboxRow.notice_id.in_(notices), OutboxRow.status == "pending")
         .values(status="cancelled", last_error=reason)
     )
-    return int(result.rowcount or 0)
+    return rows_matched(result)
 
 
 def _broadcast_render(content: Content, text: str) -> Callable[[str], Outbound]:
@@ -91,7 +92,7 @@ async def cancel_notice(session: AsyncSession, notice_id: int) -> int:
         .where(OutboxRow.notice_id == notice_id, OutboxRow.status == "pending")
         .values(status="cancelled", last_error="cancelled by the secretariat")
     )
-    return int(result.rowcount or 0)
+    return rows_matched(result)
 
 
 # --- drafts: a broadcast typed in chat is previewed, then confirmed
@@ -150,8 +151,8 @@ async def notice_status(session: AsyncSession, notice_id: int) -> NoticeStatus:
         .where(OutboxRow.notice_id == notice_id, OutboxRow.status == "failed")
         .order_by(OutboxRow.id)
     )
-    for platform, chat_id, name, error in failed:
-        who = f"{name} ({platform}:{chat_id})" if name else f"{platform}:{chat_id}"
+    for platform, chat_id, display_name, error in failed:
+        who = f"{display_name} ({platform}:{chat_id})" if display_name else f"{platform}:{chat_id}"
         status.failures.append((who, error or ""))
     status.possible_duplicates = int(
         await session.scalar(

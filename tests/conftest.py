@@ -13,7 +13,7 @@ from typing import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 
 from bot.config import PROJECT_ROOT, async_url
 from bot.content.loader import Content, load_content

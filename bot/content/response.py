@@ -182,7 +182,7 @@ def _load_incident(
     return config, CompiledFlow(definition, config.form.sections)
 
 
-def _check_condition(c, path, where, condition: Condition, questions, value_problem) -> bool:  # type: ignore[no-untyped-def]
+def _check_condition(c, path, where, condition: Condition, questions, value_problem) -> bool:
     target = questions.get(condition.question)
     if target is None:
         c.add(path, f"{where}.question", f"{condition.question!r} is not a question of the form")

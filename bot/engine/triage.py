@@ -39,7 +39,7 @@ class CompiledTree:
 
     def path(self, answers: Mapping[str, Answer]) -> list[TriageNode]:
         """The nodes walked so far: from the start, following each answered option."""
-        nodes = []
+        nodes: list[TriageNode] = []
         node: TriageNode | None = self.nodes[self.tree.start]
         while node is not None and node.id not in {n.id for n in nodes}:
             nodes.append(node)
@@ -81,9 +81,9 @@ class TriageResult:
 
 def triage_step(tree: CompiledTree, state: FlowState, inp: FlowInput, sp: Speaker, view: TriageView) -> TriageResult:
     if inp.kind == "start":
-        node = tree.nodes[tree.tree.start]
+        first = tree.nodes[tree.tree.start]
         intro = Outbound(sp.say("triage.intro", title=tree.tree.title.get(sp.lang)))
-        return TriageResult(replace(state, cursor=node.id, status="active"), [intro, _ask(node, sp)])
+        return TriageResult(replace(state, cursor=first.id, status="active"), [intro, _ask(first, sp)])
     if inp.kind == "resume" or state.status == "paused":
         resumed = replace(state, status="active")
         return TriageResult(resumed, [_current(tree, resumed, sp, view)])

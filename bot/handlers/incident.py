@@ -16,6 +16,7 @@ from typing import Mapping
 from bot.content.models import IncidentConfig, Playbook, Question
 from bot.engine import step as flow_step
 from bot.engine.context import Ctx
+from bot.engine.flow import Answer
 from bot.engine.conversations import register_runner, start_flow, step_questionnaire
 from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
@@ -135,7 +136,7 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
     return result.replies + extra
 
 
-async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, answers: dict) -> list[Outbound]:  # type: ignore[type-arg]
+async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, answers: Mapping[str, Answer]) -> list[Outbound]:
     programme = ctx.content.response.programme
     is_open = desk_open(ctx.now, programme.desk, ctx.tz) if programme else True
     incident, created = await service.file_incident(
@@ -161,7 +162,7 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
     return replies
 
 
-async def _escalate(ctx: Ctx, incident: Incident, answers: dict, *, reason: str) -> None:  # type: ignore[type-arg]
+async def _escalate(ctx: Ctx, incident: Incident, answers: Mapping[str, Answer], *, reason: str) -> None:
     company = await repo.company_by_id(ctx.session, incident.company_id)
     view = IncidentView(incident, answers, company.name if company else "", frozenset())
     recipients = await escalation_recipients(ctx.session, incident)
@@ -194,7 +195,7 @@ async def record_attachments(ctx: Ctx, inbound: Inbound, active: Conversation | 
         if incident is None:  # not filed yet: kept with the draft, moved to the timeline on filing
             await repo.append_answers(
                 ctx.session, active.id,
-                [Recorded(f"{ATTACHMENT_KEY}{n}_{ctx.now.timestamp():.0f}", d["name"], d) for n, d in enumerate(data)],
+                [Recorded(f"{ATTACHMENT_KEY}{n}_{ctx.now.timestamp():.0f}", str(d["name"]), d) for n, d in enumerate(data)],
                 ctx.now,
             )
             return [Outbound(ctx.say("incident.attachment_kept", count=len(data)))]

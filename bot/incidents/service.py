@@ -22,7 +22,7 @@ async def next_number(session: AsyncSession, year: int) -> str:
     moment on PostgreSQL cannot get the same number."""
     name = f"incident:{year}"
     await session.execute(
-        insert_for(session, Counter).values(name=name, value=0).on_conflict_do_nothing()  # type: ignore[attr-defined]
+        insert_for(session, Counter).values(name=name, value=0).on_conflict_do_nothing()
     )
     value = await session.scalar(
         update(Counter).where(Counter.name == name).values(value=Counter.value + 1).returning(Counter.value)

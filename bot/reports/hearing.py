@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -61,7 +62,7 @@ async def company_hearing(session: AsyncSession, company_id: int, flow_ids: list
         )
     )
     completed = [c for c in conversations if c.status == "completed"]
-    return (completed or conversations or [None])[0]
+    return (completed or conversations)[0] if conversations else None
 
 
 async def company_report(session: AsyncSession, content: Content, company: Company, lang: str) -> HearingReport | None:
@@ -215,12 +216,12 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
         for column, width in widths.items():
             sheet.column_dimensions[get_column_letter(column)].width = max(8, min(width + 2, 70))
 
-    def table(sheet: Worksheet, header: list[str], rows: list[list[str]], missing: set[int] = set()) -> None:
+    def table(sheet: Worksheet, header: list[str], rows: Sequence[Sequence[object]], missing: Set[int] = frozenset()) -> None:
         sheet.append(header)
         for cell in sheet[1]:
             cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
         for index, row in enumerate(rows):
-            sheet.append(row)
+            sheet.append(list(row))
             for cell in sheet[sheet.max_row]:
                 cell.alignment = wrap
                 if index in missing:
@@ -235,6 +236,7 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
 
     book = Workbook()
     summary = book.active
+    assert isinstance(summary, Worksheet)  # a new workbook has one sheet, active
     summary.title = sheet_title(report.labels["summary"])
     summary.append([report.labels["title"]])
     summary["A1"].font = Font(bold=True, size=14)
@@ -246,7 +248,8 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
     answers = book.create_sheet(sheet_title(report.labels["answers"]))
     header = [report.labels["no"], report.labels["section"], report.labels["question"], report.labels["answer"],
               report.labels["answered_at"], report.labels["source"]]
-    rows, missing = [], set()
+    rows: list[list[object]] = []
+    missing: set[int] = set()
     for title, section_rows in report.sections:
         for row in section_rows:
             if row.state == "unanswered":

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.models import Retention
+from bot.store.core import rows_matched
 from bot.store.models import AuditEntry, CallbackKey, LinkCode, OutboxClaim, OutboxRow, ProcessedEvent
 
 FINISHED = ("sent", "failed")  # a pending or sending row is a notice still owed to someone
@@ -36,8 +38,8 @@ async def forget_old(session: AsyncSession, now: datetime, retention: Retention)
     def before(days: int) -> datetime:
         return now - timedelta(days=days)
 
-    async def count(statement: object) -> int:
-        return (await session.execute(statement)).rowcount or 0  # type: ignore[arg-type, attr-defined]
+    async def count(statement: Any) -> int:
+        return rows_matched(await session.execute(statement))
 
     old_deliveries = (OutboxRow.status.in_(FINISHED)) & (OutboxRow.created_at < before(retention.outbox_days))
     await session.execute(delete(OutboxClaim).where(OutboxClaim.outbox_id.in_(

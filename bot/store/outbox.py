@@ -52,7 +52,7 @@ async def enqueue(
             continue
         seen.add((recipient.platform, recipient.chat_id))
         statement = (
-            insert_for(session, OutboxRow)  # type: ignore[attr-defined]
+            insert_for(session, OutboxRow)
             .values(
                 notice_id=notice.id, person_id=recipient.person_id, platform=recipient.platform,
                 chat_id=recipient.chat_id, payload=outbound_to_json(render(recipient.language)),

@@ -5,7 +5,7 @@ must remain answerable after the data is gone."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Executable, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.store.models import (
@@ -22,8 +22,8 @@ from bot.store.models import (
 )
 
 
-async def _count(session: AsyncSession, statement: object) -> int:
-    return int(await session.scalar(statement) or 0)  # type: ignore[arg-type]
+async def _count(session: AsyncSession, statement: Executable) -> int:
+    return int(await session.scalar(statement) or 0)
 
 
 async def purge_company(session: AsyncSession, company: Company) -> dict[str, int]:

@@ -8,12 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Literal, Protocol
 
 from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import Insert as PgInsert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.step import Recorded
+from bot.store.core import rows_matched, table_of
 from bot.store.models import (
     AnswerRow,
     ExpertAssignment,
@@ -31,10 +34,10 @@ OPEN_STATUSES = ("active", "paused")
 # The statements every inbound message runs, built once with bound parameters: building a statement
 # and its cache key at each call was about a tenth of an answer's time (bench/README.md).
 _CLAIM_EVENT = {
-    dialect: insert(ProcessedEvent.__table__)  # the table, not the entity: no ORM bulk-insert machinery
+    dialect: insert(table_of(ProcessedEvent))  # the table, not the entity: no ORM bulk-insert machinery
     .values(platform=bindparam("platform"), event_id=bindparam("event_id"), received_at=bindparam("now"))
     .on_conflict_do_nothing()
-    .returning(ProcessedEvent.__table__.c.event_id)
+    .returning(table_of(ProcessedEvent).c.event_id)
     for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _PERSON_BY_PLATFORM = (
@@ -58,7 +61,7 @@ _ACTIVE_CONVERSATION = (
     .order_by(*_NEWEST_FIRST)
     .limit(1)
 )
-_INSERT_ANSWER = AnswerRow.__table__.insert()
+_INSERT_ANSWER = table_of(AnswerRow).insert()
 _ANSWERS = (
     select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped)
     .where(AnswerRow.conversation_id == bindparam("conversation_id"))
@@ -66,7 +69,7 @@ _ANSWERS = (
 )
 
 
-def insert_for(session: AsyncSession, table: type) -> object:
+def insert_for(session: AsyncSession, table: type) -> PgInsert | SqliteInsert:
     dialect = session.get_bind().dialect.name
     return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
 
@@ -130,7 +133,7 @@ async def _create_person(
     """A first contact: the person and their identity (looked up just before and not found)."""
     # Two first messages at once: the second insert of each is a no-op, and both find the one row.
     await session.execute(
-        insert_for(session, Person)  # type: ignore[attr-defined]
+        insert_for(session, Person)
         .values(
             platform=platform, platform_user_id=user_id, display_name=display_name,
             language=language_of(language_hint), created_at=now,
@@ -141,7 +144,7 @@ async def _create_person(
         select(Person.id).where(Person.platform == platform, Person.platform_user_id == user_id)
     )
     await session.execute(
-        insert_for(session, Identity)  # type: ignore[attr-defined]
+        insert_for(session, Identity)
         .values(platform=platform, platform_user_id=user_id, person_id=person_id, created_at=now)
         .on_conflict_do_nothing()
     )
@@ -232,7 +235,7 @@ async def redeem_invitation(session: AsyncSession, person: Person, code: str, no
             .where(Invitation.id == invitation.id, Invitation.uses_left > 0)
             .values(uses_left=Invitation.uses_left - 1)
         )
-        if not result.rowcount:
+        if not rows_matched(result):
             return JoinResult("used_up")
     if expert:
         person.role = "expert"
@@ -290,7 +293,7 @@ async def ensure_snapshot(session: AsyncSession, flow: Snapshotted, now: datetim
     if await session.scalar(_SNAPSHOT_STORED, {"version": flow.version}) is not None:
         return
     statement = (
-        insert_for(session, FlowSnapshot)  # type: ignore[attr-defined]
+        insert_for(session, FlowSnapshot)
         .values(version=flow.version, flow_id=flow.id, body=flow.snapshot(), created_at=now)
         .on_conflict_do_nothing()
     )

@@ -317,7 +317,7 @@ class FakeSlackAPI:
         channel = str(params.get("channel", ""))
         if channel[:1] in ("U", "W"):
             channel = dm_of(channel)
-        if not channel[:1] in ("D", "C", "G"):
+        if channel[:1] not in ("D", "C", "G"):
             return {"ok": False, "error": "channel_not_found"}
         blocks = _json(params.get("blocks")) or []
         text = str(params.get("text") or "")

@@ -66,6 +66,7 @@ class Dialogue:
                 log.exception("Slack turn failed")
                 lang = self.languages.get(user, "ja")
                 replies = [Outbound(self.book.say("router.error", lang), kind="error")]
+            log.debug("event %s: %d repl%s", inbound.event_id, len(replies), "y" if len(replies) == 1 else "ies")
             if not replies:
                 return False
             if press is not None and replies[0].kind not in NOT_ACCEPTED:

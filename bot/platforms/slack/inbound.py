@@ -14,6 +14,7 @@ A payload that does not have the shape Slack documents is ignored with a log lin
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,16 +90,16 @@ def press_of(body: dict[str, Any]) -> Press | None:
         chosen = [payloads.Option(value=action.value or "", text=action.text)]
     values = tuple(o.value for o in chosen)
     labels = tuple(o.text.text if o.text else "" for o in chosen)
-    common = {"user_id": payload.user.id, "action_id": action.action_id, "block_id": action.block_id,
-              "values": values, "labels": labels, "trigger_id": payload.trigger_id}
+    press = partial(Press, user_id=payload.user.id, action_id=action.action_id, block_id=action.block_id,
+                    values=values, labels=labels, trigger_id=payload.trigger_id)
     if payload.container.type == "view":
         view = payload.view
         key = _key(f"home:{view.id if view else None}:{view.hash if view else None}:{action.action_id}")
-        return Press(**common, key=key, in_home=True)
+        return press(key=key, in_home=True)
     channel = payload.container.channel_id or _channel_id(body)
     ts = payload.container.message_ts or (payload.message.ts if payload.message else None)
     message = body.get("message") if payload.message is not None else None
-    return Press(**common, key=_key(f"{channel}:{ts}:{action.block_id}"), channel=channel, message_ts=ts, message=message)
+    return press(key=_key(f"{channel}:{ts}:{action.block_id}"), channel=channel, message_ts=ts, message=message)
 
 
 def _channel_id(body: dict[str, Any]) -> str | None:

@@ -24,6 +24,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.config import Settings, SettingsError
 from bot.engine.runtime import Runtime
+from bot.logs import configure_logging
 from bot.platforms.slack import intake
 from bot.platforms.slack.background import Background
 from bot.platforms.slack.dialogue import Dialogue
@@ -132,8 +133,7 @@ def _authorize(identity: dict[str, Any], token: str) -> Callable[..., Awaitable[
 async def serve(application: App, *, port: int) -> None:
     settings = application.settings
     secrets = credentials(settings)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     async with aiohttp.ClientSession() as http:
         slack = await open_slack(
             application.runtime, http, api_url=settings.slack_api_url,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from functools import partial
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
@@ -39,7 +40,7 @@ FLOOD_RETRIES = 3
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
 
-class HelpdeskApplication(Application):  # type: ignore[type-arg]
+class HelpdeskApplication(Application):
     """An update the library itself fails on is logged and dropped. Without this, one update with,
     say, a list for chat.id (python-telegram-bot does not check types) ends the library's update
     loop after the handlers ran: the process lives on, and never handles another update."""
@@ -56,13 +57,14 @@ class HelpdeskApplication(Application):  # type: ignore[type-arg]
 
 def build_application(
     app: App, token: str, *, request: BaseRequest | None = None, flood_limits: bool = True
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """Updates are processed one at a time (the library's default): a person's messages are
     answered in the order they were sent, which a flow needs.
 
     `request` and `flood_limits=False` are for bench/engine.py: Bot API calls answered in process,
     and no waiting under Telegram's limits, so that it measures our code."""
-    builder = (
+    # Any: the builder's bot type changes with its rate limiter (ExtBot[None] or ExtBot[int]).
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
         .application_class(HelpdeskApplication)
         .token(token)

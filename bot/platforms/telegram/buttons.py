@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.engine.messages import Outbound
+from bot.store.core import table_of
 from bot.store.models import CallbackKey
 
 DONE = "done"
@@ -61,7 +62,7 @@ def new_payload(message: Outbound, chat_id: str, shown_text: str) -> dict[str, A
     }
 
 
-_STORE_KEYBOARD = CallbackKey.__table__.insert()
+_STORE_KEYBOARD = table_of(CallbackKey).insert()
 
 
 async def store_keyboard_in(session: AsyncSession, payload: dict[str, Any], now: datetime) -> str:

@@ -22,9 +22,9 @@ from telegram.ext import Application
 
 from bot.app import App
 from bot.config import SettingsError
+from bot.logs import configure_logging
 from bot.platforms.telegram.application import ALLOWED_UPDATES, build_application
 from bot.platforms.telegram.commands import register_commands
-from bot.platforms.telegram.logs import configure_logging
 from bot.platforms.telegram.sender import telegram_sender
 from bot.platforms.telegram.webhook import webhook_app
 from scheduler.background import delivering
@@ -44,7 +44,7 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
     settings = app.settings
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     secret = settings.telegram_webhook_secret.get_secret_value() if settings.telegram_webhook_secret else ""
-    configure_logging(settings.log_level, [token, secret])
+    configure_logging(settings)
     if not token:
         raise SettingsError("TELEGRAM_BOT_TOKEN is not set (the token BotFather gave you)")
     if webhook_url is not None:
@@ -76,7 +76,7 @@ async def serve(app: App, *, webhook_url: str | None = None, port: int = 8443) -
 
 
 async def _start_updates(
-    application: Application, webhook_url: str | None, port: int, secret: str  # type: ignore[type-arg]
+    application: Application, webhook_url: str | None, port: int, secret: str
 ) -> web.AppRunner | None:
     """Polling (the library's updater), or our webhook endpoint (webhook.py): its runner, to stop."""
     updater = application.updater
@@ -97,7 +97,7 @@ async def _start_updates(
     return runner
 
 
-async def _set_webhook(application: Application, webhook_url: str, secret: str) -> None:  # type: ignore[type-arg]
+async def _set_webhook(application: Application, webhook_url: str, secret: str) -> None:
     for attempt in range(STARTUP_RETRIES + 1):
         try:
             await application.bot.set_webhook(webhook_url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
@@ -111,7 +111,7 @@ async def _set_webhook(application: Application, webhook_url: str, secret: str) 
             await asyncio.sleep(1.0)
 
 
-async def _stop_updates(application: Application, webhook: web.AppRunner | None) -> None:  # type: ignore[type-arg]
+async def _stop_updates(application: Application, webhook: web.AppRunner | None) -> None:
     """After a run of Bot API errors the library's polling loop sleeps up to 30 s before it notices
     the stop; a stop should not take that long (docker stop kills after 10 s). Updates fetched but
     not yet confirmed then come again at the next start, and are handled once."""

@@ -61,8 +61,8 @@ def malformed(update: Update, message: Message) -> str | None:
         "text": message.text, "caption": message.caption, "from.last_name": user.last_name,
         "from.language_code": user.language_code,
     }
-    for name, value in texts.items():
-        if value is not None and not isinstance(value, str):
+    for name, text in texts.items():
+        if text is not None and not isinstance(text, str):
             return f"{name} is not a string"
     for name in ("text", "caption"):
         if len(texts[name] or "") > MAX_TEXT:

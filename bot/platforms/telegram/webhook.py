@@ -27,7 +27,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY = 4 * 1024 * 1024
 
 
-def webhook_app(application: Application, path: str, secret: str) -> web.Application:  # type: ignore[type-arg]
+def webhook_app(application: Application, path: str, secret: str) -> web.Application:
     async def receive(request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER, "")
         if not hmac.compare_digest(given.encode(), secret.encode()):  # constant time: no guessing by timing
