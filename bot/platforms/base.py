@@ -27,9 +27,15 @@ class Undeliverable(DeliveryError):
     """A permanent refusal (the bot was blocked, the chat does not exist): do not retry."""
 
 
+class TokenRefused(DeliveryError):
+    """The platform refused the bot's own token (revoked, wrong, the app uninstalled): every call
+    fails alike until someone fixes the token, so the worker fails this row with the reason, says so
+    once, and stops delivering on this platform until the process is restarted."""
+
+
 class Sender(Protocol):
     platform: str
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
-        """Deliver; return the platform's message id. Raise RetryLater or Undeliverable."""
+        """Deliver; return the platform's message id. Raise RetryLater, Undeliverable or TokenRefused."""
         ...
