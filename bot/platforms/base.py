@@ -6,9 +6,18 @@ are outbox rows that a delivery worker hands to the adapter's Sender.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.engine.messages import Outbound
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of `helpdesk doctor`: fine or a problem, and what (never a token)."""
+
+    ok: bool
+    what: str
 
 
 class DeliveryError(Exception):
