@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -215,3 +216,34 @@ def test_scheduler_run_delivers_to_slack_with_the_bot_token(
         output, _ = worker.communicate(timeout=30)
     assert worker.returncode == 0, output
     assert post.token == BOT_TOKEN
+
+
+def test_serve_slack_says_once_that_its_token_was_revoked_and_keeps_the_rest(
+    slack_api: FakeSlackAPI, database_url: str, tmp_path: Path, run_cli: Any,
+) -> None:
+    bot = SlackBot(slack_api, database_url, tmp_path, env=FAST).wait_until_listening()
+    try:
+        lead, member = SlackPerson("U0LEAD0004", "lead"), SlackPerson("U0MEMB0004", "member")
+        slack_register(bot, slack_api, lead, last_line(run_cli("company", "add", COMPANY, "--course", "csirt")), bot.send)
+        slack_register(bot, slack_api, member, last_line(run_cli("invite", COMPANY, "--role", "member")), bot.send)
+        slack_api.token = "xoxb-rotated"  # someone reinstalled the app: the bot's token is revoked
+        mark = slack_api.mark()
+        broadcast(run_cli)
+        bot.wait_for(lambda: "delivery on slack stopped" in bot.output or None, what="the ERROR line")
+        tried = len(slack_api.since(mark, "chat.postMessage"))
+        broadcast(run_cli)  # a second notice: it waits
+        time.sleep(20 * float(FAST["HELPDESK_DELIVERY_POLL_SECONDS"]))  # twenty polls
+        assert len(slack_api.since(mark, "chat.postMessage")) == tried  # nothing tried after the stop
+        first = run_cli("notice", "status", "1").stdout.splitlines()
+        second = run_cli("notice", "status", "2").stdout.splitlines()
+        assert bot.alive()
+    finally:
+        assert bot.stop() == 0, bot.output
+    failed = [line for line in first if line.startswith("failed: ")]
+    assert 1 <= len(failed) == tried
+    assert all(line.endswith("slack: the bot token was refused (invalid_auth)") for line in failed)
+    assert f"sent 0  pending {2 - tried}  failed {tried}" in first[1]
+    assert "sent 0  pending 2  failed 0" in second[1]
+    errors = [line for line in bot.output.splitlines() if " ERROR " in line]
+    assert len(errors) == 1 and "delivery on slack stopped" in errors[0], bot.output
+    assert BOT_TOKEN not in bot.output
