@@ -157,6 +157,7 @@ def content_diagram(which: str = typer.Argument("triage", help="triage, or a flo
 
 def _register() -> None:
     # Command groups live in modules named for their job; they are registered here.
+    from bot.cli_doctor import register as register_doctor
     from bot.cli_export import export_app
     from bot.cli_people import register as register_people
     from bot.cli_programme import event_app, notice_app, scheduler_app, visit_app
@@ -167,6 +168,7 @@ def _register() -> None:
     app.add_typer(event_app, name="event")
     app.add_typer(notice_app, name="notice")
     app.add_typer(scheduler_app, name="scheduler")
+    register_doctor(app)
 
 
 _register()

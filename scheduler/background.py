@@ -22,7 +22,6 @@ import asyncio
 import logging
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Sequence
 
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.platforms.base import Sender
 from scheduler.config import BackgroundSettings
 from scheduler.limits import limits_for
-from scheduler.locks import SCHEDULER, AdvisoryLock, FileLock, ProcessLock
+from scheduler.locks import SCHEDULER, AdvisoryLock, FileLock, ProcessLock, background_lock_path
 from scheduler.service import SchedulerService
 from scheduler.worker import DeliveryWorker, pause
 
@@ -100,7 +99,7 @@ async def _run(runtime: Runtime, senders: Sequence[Sender], stop: asyncio.Event,
     engine = _engine(runtime)
     if engine.dialect.name == "sqlite":
         # One process on SQLite: whoever holds the file lock schedules and delivers.
-        lock = FileLock(Path(str(engine.url.database)).with_suffix(".background.lock"))
+        lock = FileLock(background_lock_path(engine.url))
         while not await lock.acquire():
             if stop.is_set():
                 return

@@ -10,6 +10,9 @@ liveness lock). Sending it again may duplicate the message, if the platform had 
 before the process died; a rare duplicate is preferred to a lost notice. Such a row is marked
 POSSIBLE_DUPLICATE when sent, so `helpdesk notice status` can say so. The window is one platform
 call per row in flight: a row is claimed right before its call, and marked sent right after it.
+
+A refused bot token (TokenRefused) fails the row it met, with the reason, and is kept in the stats
+(`refused`): the caller stops sending on that platform, since every other row would fail alike.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.engine.messages import outbound_from_json
-from bot.platforms.base import RetryLater, Sender, Undeliverable
+from bot.platforms.base import RetryLater, Sender, TokenRefused, Undeliverable
 from bot.store.models import OutboxClaim, OutboxRow, utcnow
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,7 @@ class DeliveryStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    refused: str | None = None  # the platform refused the bot token: why (never the token)
 
     @property
     def handled(self) -> int:
@@ -125,6 +129,10 @@ async def deliver_one(
     except Undeliverable as exc:
         await _finish(sessions, row.id, status="failed", last_error=_note(str(exc), row))
         stats.failed += 1
+    except TokenRefused as exc:
+        await _finish(sessions, row.id, status="failed", last_error=_note(str(exc), row))
+        stats.failed += 1
+        stats.refused = str(exc)
     except RetryLater as exc:
         if exc.retry_after is not None and on_retry_after is not None:
             on_retry_after(row.chat_id, exc.retry_after)
@@ -150,9 +158,23 @@ async def deliver_due(
     *, clock: Callable[[], datetime] = utcnow, limit: int = 50, chat_id: str | None = None,
 ) -> DeliveryStats:
     stats = DeliveryStats()
-    for row in await claim(sessions, sender.platform, clock(), limit=limit, chat_id=chat_id):
+    rows = await claim(sessions, sender.platform, clock(), limit=limit, chat_id=chat_id)
+    for done, row in enumerate(rows):
+        if stats.refused is not None:
+            await release(sessions, [r.id for r in rows[done:]])
+            break
         await deliver_one(sessions, sender, row, stats, clock=clock)
     return stats
+
+
+async def release(sessions: async_sessionmaker[AsyncSession], row_ids: list[int]) -> None:
+    """Claimed rows given back unsent, their attempt not counted: a refused token is no fault of theirs."""
+    async with sessions.begin() as session:
+        await session.execute(
+            update(OutboxRow).where(OutboxRow.id.in_(row_ids), OutboxRow.status == "sending")
+            .values(status="pending", locked_until=None, attempts=OutboxRow.attempts - 1)
+        )
+        await session.execute(delete(OutboxClaim).where(OutboxClaim.outbox_id.in_(row_ids)))
 
 
 async def _retry(

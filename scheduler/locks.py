@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import logging
 import os
+from datetime import UTC
 from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import text
+from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 log = logging.getLogger(__name__)
@@ -138,3 +140,45 @@ async def live_worker_keys(connection: AsyncConnection) -> set[int]:
         {"namespace": WORKERS},
     )
     return {int(row[0]) for row in rows}
+
+
+def background_lock_path(url: URL) -> Path:
+    """SQLite: the file whose lock makes a process the one that schedules and delivers."""
+    return Path(str(url.database)).with_suffix(".background.lock")
+
+
+async def scheduler_holder(engine: AsyncEngine) -> str | None:
+    """Who holds the scheduler's lock now, for a person looking (`helpdesk doctor`); None: nobody."""
+    if engine.dialect.name == "postgresql":
+        async with engine.connect() as connection:
+            row = (await connection.execute(
+                text(
+                    "SELECT a.pid, a.client_addr, a.backend_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.classid = :namespace AND l.objid = :key AND l.objsubid = 2 AND l.granted "
+                    # advisory locks belong to one database; pg_locks lists the whole server's
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ),
+                {"namespace": SCHEDULER[0], "key": SCHEDULER[1]},
+            )).first()
+        if row is None:
+            return None
+        where = f" from {row.client_addr}" if row.client_addr else " (local socket)"
+        return f"PostgreSQL session {row.pid}{where}, connected since {row.backend_start.astimezone(UTC):%Y-%m-%d %H:%M} UTC"
+    path = background_lock_path(engine.url)
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return None
+    try:
+        # A shared lock is refused while a process holds the exclusive one; taken, it is let go at once.
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        pid = os.read(fd, 32).decode(errors="replace").strip()
+        return f"process {pid or '?'} on this machine ({path.name})"
+    finally:
+        os.close(fd)
+    return None

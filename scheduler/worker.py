@@ -5,6 +5,10 @@ Each row is claimed right before its platform call (one row per claim), so a row
 whose call is in flight. The worker holds a liveness lock while it runs and records its claims in
 `outbox_claims`: when a worker dies, the others (or the same process restarted) see its claims
 orphaned and take the rows over at once, instead of waiting for the lease.
+
+When the platform refuses the bot token, the worker stops claiming: the rows it met are failed with
+the reason, one ERROR says so, and the rest wait, pending, for a restart with a good token. The
+other platforms' workers go on.
 """
 
 from __future__ import annotations
@@ -79,14 +83,14 @@ class DeliveryWorker:
 
         log.info("delivery worker %s for %s started", self.worker.label, self.sender.platform)
         try:
-            while not stop.is_set():
+            while not stop.is_set() and self.stats.refused is None:
                 await slots.acquire()
                 # Paced before the claim: a claimed row goes out at once, so a row "sending" is a
                 # call in flight (what a kill can leave ambiguous), not a row queueing for a slot.
                 await self.pacer.overall()
                 await self.pacer.window()
                 try:
-                    row = await self._claim_one() if not stop.is_set() else None
+                    row = await self._claim_one() if not stop.is_set() and self.stats.refused is None else None
                 except Exception:  # noqa: BLE001 - the database may come back; the rows wait in it
                     log.exception("delivery worker %s: claiming failed", self.worker.label)
                     row = None
@@ -103,6 +107,11 @@ class DeliveryWorker:
                 await asyncio.gather(*in_flight, return_exceptions=True)
             if liveness is not None:
                 await liveness.release()
+            if self.stats.refused is not None:
+                log.error(
+                    "delivery on %s stopped: %s; the notices wait until the token is fixed and the process restarted",
+                    self.sender.platform, self.stats.refused,
+                )
             log.info("delivery worker %s for %s stopped: %s", self.worker.label, self.sender.platform, self.stats)
         return self.stats
 

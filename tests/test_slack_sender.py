@@ -47,8 +47,8 @@ async def test_429_is_retry_later_with_slacks_retry_after(sender: SlackSender, s
     assert slack_api.since(0, "chat.postMessage")[0].status == 429
 
 
-@pytest.mark.parametrize("status, error", [(500, "internal_error"), (503, "service_unavailable"), (200, "fatal_error"), (200, "token_revoked")])
-async def test_slack_trouble_and_a_refused_token_are_retry_later(
+@pytest.mark.parametrize("status, error", [(500, "internal_error"), (503, "service_unavailable"), (200, "fatal_error")])
+async def test_slacks_own_trouble_is_retry_later(
     sender: SlackSender, slack_api: FakeSlackAPI, status: int, error: str,  # noqa: F811
 ) -> None:
     slack_api.fail("chat.postMessage", status, error=error)

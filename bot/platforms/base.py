@@ -6,9 +6,18 @@ are outbox rows that a delivery worker hands to the adapter's Sender.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from bot.engine.messages import Outbound
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One line of `helpdesk doctor`: fine or a problem, and what (never a token)."""
+
+    ok: bool
+    what: str
 
 
 class DeliveryError(Exception):
@@ -27,9 +36,15 @@ class Undeliverable(DeliveryError):
     """A permanent refusal (the bot was blocked, the chat does not exist): do not retry."""
 
 
+class TokenRefused(DeliveryError):
+    """The platform refused the bot's own token (revoked, wrong, the app uninstalled): every call
+    fails alike until someone fixes the token, so the worker fails this row with the reason, says so
+    once, and stops delivering on this platform until the process is restarted."""
+
+
 class Sender(Protocol):
     platform: str
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
-        """Deliver; return the platform's message id. Raise RetryLater or Undeliverable."""
+        """Deliver; return the platform's message id. Raise RetryLater, Undeliverable or TokenRefused."""
         ...

@@ -241,14 +241,16 @@ class FakeSlackAPI:
         method = request.match_info["method"]
         params = await _params(request)
         token = _bearer(request) or params.pop("token", None)
+        # The token first, as Slack does: a call without the right one is refused whatever a test
+        # has planned for the method, so no test can pass with a token-less client.
+        expected = APP_TOKEN if method == "apps.connections.open" else self.token
+        if token != expected:
+            return self._answer(Call(method, params, 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, token))
         failure = self._take_failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
             body = {"ok": False, "error": failure.error}
             return self._answer(Call(method, params, failure.status, body, token), headers)
-        expected = APP_TOKEN if method == "apps.connections.open" else self.token
-        if token != expected:
-            return self._answer(Call(method, params, 200, {"ok": False, "error": "invalid_auth" if token else "not_authed"}, token))
         return self._answer(Call(method, params, 200, self._respond(method, params, request), token))
 
     def _answer(self, call: Call, headers: dict[str, str] | None = None) -> web.Response:

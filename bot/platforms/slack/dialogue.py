@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.runtime import Runtime
-from bot.platforms.base import RetryLater, Undeliverable
+from bot.platforms.base import RetryLater, TokenRefused, Undeliverable
 from bot.platforms.slack.blocks import SUBMIT, answered, from_engine, group_replies, menu, speaker
 from bot.platforms.slack.home import home_view
 from bot.platforms.slack.inbound import PLATFORM, Press
@@ -112,7 +112,7 @@ class Dialogue:
         rate limit would only open nothing later. None when Slack did not open it."""
         try:
             return await self.sender.open_view(trigger_id, view)
-        except (RetryLater, Undeliverable) as exc:
+        except (RetryLater, Undeliverable, TokenRefused) as exc:
             log.warning("Slack refused views.open: %s", exc)
             return None
 
@@ -195,6 +195,9 @@ class Dialogue:
                 await asyncio.sleep(min(exc.retry_after if exc.retry_after is not None else attempt, LONGEST_WAIT))
             except Undeliverable as exc:
                 log.warning("Slack refused %s: %s", _name(call), exc)
+                return None
+            except TokenRefused as exc:  # the token was good at start; someone revoked it since
+                log.error("Slack refused %s: %s", _name(call), exc)
                 return None
         return None
 

@@ -3,6 +3,8 @@
 
 Start-up checks the bot token once with auth.test at HELPDESK_SLACK_API_URL and nowhere else; the
 answer serves every later request (`authorize`), so no request waits for a Web API call before its ack.
+Bolt's own client has no token (each request gets it from `authorize`); what this process posts on
+its own, the replies and the outbox's notices, goes through `SlackApp.sender`, whose client carries it.
 """
 
 from __future__ import annotations
@@ -78,6 +80,7 @@ class SlackApp:
     bolt: AsyncApp
     dialogue: Dialogue
     background: Background
+    sender: SlackSender  # with the bot token: for the delivery worker as for the replies
     signing_secret: str = field(repr=False)
 
     def web_app(self) -> web.Application:
@@ -91,7 +94,8 @@ async def open_slack(
     base = api_base(api_url)
     client = AsyncWebClient(token=bot_token, base_url=base, session=http)
     identity = await _identify(client, base)
-    dialogue = Dialogue(runtime, SlackSender(client, runtime.content.book))
+    sender = SlackSender(client, runtime.content.book)
+    dialogue = Dialogue(runtime, sender)
     background = Background()
     bolt = AsyncApp(
         name="helpdesk",
@@ -100,7 +104,7 @@ async def open_slack(
         authorize=_authorize(identity, bot_token),
     )
     register(bolt, dialogue, background)
-    return SlackApp(bolt, dialogue, background, signing_secret)
+    return SlackApp(bolt, dialogue, background, sender, signing_secret)
 
 
 async def _identify(client: AsyncWebClient, base: str) -> dict[str, Any]:
@@ -146,7 +150,7 @@ async def serve(application: App, *, port: int) -> None:
         try:
             # This process also delivers the outbox's Slack notices and, if it holds the lock, runs
             # the scheduler (scheduler/background.py): no second process needed.
-            async with delivering(application.runtime, [SlackSender(slack.bolt.client, application.content.book)]):
+            async with delivering(application.runtime, [slack.sender]):
                 if secrets.app_token:
                     await _socket_mode(slack.bolt, secrets.app_token, stop)
                 else:

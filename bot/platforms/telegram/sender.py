@@ -1,8 +1,8 @@
 """TelegramSender: the delivery worker's way to push one notice to one Telegram chat.
 
-Errors become the Sender contract's two outcomes: RetryLater (429 with its retry_after, 5xx, network
-faults, a refused token that someone will fix) or Undeliverable (the person blocked the bot, the chat
-does not exist or moved, a request Telegram will never accept). A 429 is not slept on here: the
+Errors become the Sender contract's outcomes: RetryLater (429 with its retry_after, 5xx, network
+faults), TokenRefused (401: the bot token itself) or Undeliverable (the person blocked the bot, the
+chat does not exist or moved, a request Telegram will never accept). A 429 is not slept on here: the
 worker decides when to retry, and other chats' notices go on meanwhile.
 
 Use as `async with telegram_sender(app) as sender:` (the Bot needs initialising). A text longer than
@@ -30,7 +30,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.app import App
 from bot.config import SettingsError
 from bot.engine.messages import Outbound
-from bot.platforms.base import RetryLater, Undeliverable
+from bot.platforms.base import RetryLater, TokenRefused, Undeliverable
 from bot.platforms.telegram.replies import PLATFORM, Replies
 
 
@@ -61,8 +61,8 @@ class TelegramSender:
             raise Undeliverable(f"telegram: the group moved to chat {exc.new_chat_id}") from exc
         except BadRequest as exc:  # chat not found and the like: the same request fails again
             raise Undeliverable(f"telegram: {exc.message}") from exc
-        except InvalidToken as exc:  # every send fails until the token is fixed; keep the notices
-            raise RetryLater(f"telegram: token refused ({exc.message})") from exc
+        except InvalidToken as exc:  # 401 (or 404): every send fails alike until the token is fixed
+            raise TokenRefused(f"telegram: the bot token was refused ({exc.message})") from exc
         except TelegramError as exc:  # NetworkError, TimedOut, 5xx
             raise RetryLater(f"telegram: {type(exc).__name__}: {exc.message}") from exc
         return str(sent.message_id)
