@@ -260,3 +260,24 @@ async def test_a_malformed_or_oversized_timestamp_gets_401_not_a_traceback(
     await bot.settle()
     assert slack_api.posts(person.user_id) == []
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_replayed_slash_command_is_answered_once(
+    bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI,  # noqa: F811
+) -> None:
+    person = SlackPerson()
+    code = await add_company(runtime, "A社", "csirt")
+    captured = person.command(f"start {code}")
+    for _ in range(3):  # the same body, signed afresh: within Slack's 5 minutes a replay verifies
+        status, _ = await bot.send(captured)
+        assert status == 200
+        await bot.settle()
+    book = runtime.content.book
+    joined = from_engine(book.say("start.joined", "ja", company="A社", role=book.say("role.lead", "ja")))
+    assert [c.text for c in slack_api.posts(person.user_id)] == [joined]
+
+    # Another invocation of the same command (a new trigger_id) is a new message.
+    await bot.send(person.command("status"))
+    await bot.send(person.command("status"))
+    await bot.settle()
+    assert len(slack_api.posts(person.user_id)) == 3
