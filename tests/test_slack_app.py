@@ -281,3 +281,25 @@ async def test_a_replayed_slash_command_is_answered_once(
     await bot.send(person.command("status"))
     await bot.settle()
     assert len(slack_api.posts(person.user_id)) == 3
+
+
+async def test_a_flood_of_dms_gets_one_slow_down_post(
+    bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI, clock: Any,  # noqa: F811
+) -> None:
+    from bot.engine.flood import FloodGate
+
+    runtime.flood = FloodGate()  # as `helpdesk serve slack` has it: 20 in 10 s
+    person = SlackPerson()
+    for _ in range(30):
+        status, _ = await bot.send(person.message("/help"))
+        assert status == 200  # every one acknowledged, so Slack does not send them again
+    await bot.settle()
+    book = runtime.content.book
+    texts = [c.text for c in slack_api.posts(person.user_id)]
+    assert len(texts) == 21
+    assert texts[20] == from_engine(book.say("flood.slow_down", "ja", seconds=10))
+    assert from_engine(book.say("flood.slow_down", "ja", seconds=10)) not in texts[:20]
+    clock.advance(seconds=10)
+    await bot.send(person.message("/help"))
+    await bot.settle()
+    assert slack_api.posts(person.user_id)[-1].text == texts[0]
