@@ -403,7 +403,8 @@ async def telegram_phase(which: str, raw_url: str, people: int, limit: int | Non
     from bot.store.models import Conversation
 
     await (await fresh_database(raw_url)).dispose()
-    settings = Settings(database_url=raw_url, telegram_api_url="http://127.0.0.1:9/bot")  # never called
+    # flood_limit=0: the bench's people answer as fast as the bot lets them, which is a flood.
+    settings = Settings(database_url=raw_url, telegram_api_url="http://127.0.0.1:9/bot", flood_limit=0)  # API never called
     async with open_app(settings) as app:
         codes = await invitation_codes(app.runtime, people)
         updates = telegram_updates(app.content, people, codes, limit)

@@ -56,7 +56,7 @@ def console(
     name = login_name(user)
 
     async def go() -> None:
-        async with open_app() as application:
+        async with open_app(flood_control=False) as application:
             await run_console(application.runtime, name, language=lang.value if lang else None)
 
     run(go)

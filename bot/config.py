@@ -81,6 +81,21 @@ def check_sqlite_path(url: URL) -> None:
         raise SettingsError(f"database directory is not writable: {directory}") from None
 
 
+# Telegram allows 1-256 characters of A-Z a-z 0-9 _ - in X-Telegram-Bot-Api-Secret-Token; we ask for
+# at least 32, so that the only thing keeping strangers from posting updates cannot be guessed.
+WEBHOOK_SECRET_MIN = 32
+_WEBHOOK_SECRET = re.compile(rf"[A-Za-z0-9_-]{{{WEBHOOK_SECRET_MIN},256}}")
+
+
+def check_webhook_secret(secret: str) -> None:
+    """Raise SettingsError, in one line naming the rule (never the secret), unless it is usable."""
+    if not _WEBHOOK_SECRET.fullmatch(secret):
+        raise SettingsError(
+            f"HELPDESK_TELEGRAM_WEBHOOK_SECRET must be {WEBHOOK_SECRET_MIN} to 256 characters of A-Z, a-z, "
+            "0-9, _ and - (run `helpdesk doctor` for one, or: openssl rand -hex 32)"
+        )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HELPDESK_", extra="ignore")
 
@@ -102,6 +117,11 @@ class Settings(BaseSettings):
         default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN")
     )
     telegram_webhook_secret: SecretStr | None = None
+
+    # Flood control per person (bot/engine/flood.py): more than flood_limit messages within
+    # flood_window_seconds and the person is held for that long. 0 turns it off.
+    flood_limit: int = Field(default=20, ge=0)
+    flood_window_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

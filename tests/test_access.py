@@ -115,6 +115,28 @@ async def test_guessing_codes_is_rate_limited(runtime: Runtime, clock: Clock) ->
     assert "見つかりません" in guesser.text
 
 
+async def test_guessing_link_codes_is_rate_limited_with_invitation_codes(runtime: Runtime, clock: Clock) -> None:
+    book = runtime.content.book
+    guesser = Convo(runtime, "U0GUESSER", platform="slack")
+    for attempt in range(5):
+        await guesser.send(f"/link WRONG{attempt:03d}")
+        assert guesser.text == book.say("link.bad_code", "ja")
+    await guesser.send("/link WRONG999")
+    assert guesser.text == book.say("link.too_many_attempts", "ja", minutes=15)
+    clock.advance(minutes=16)
+    await guesser.send("/link WRONG000")
+    assert guesser.text == book.say("link.bad_code", "ja")
+
+    # One budget: alternating the two commands does not double the tries.
+    other = Convo(runtime, "U0ALTERNAT", platform="slack")
+    for attempt in range(5):
+        await other.send(f"/start WRONG{attempt}" if attempt % 2 else f"/link WRONG{attempt:03d}")
+    await other.send("/link WRONG999")
+    assert other.text == book.say("link.too_many_attempts", "ja", minutes=15)
+    await other.send("/start WRONG9")
+    assert "待ってから" in other.text
+
+
 async def test_linking_slack_and_telegram_to_one_person(runtime: Runtime, setup) -> None:  # type: ignore[no-untyped-def]
     on_telegram = Convo(runtime, "777", platform="telegram")
     await on_telegram.send(f"/start {setup['lead_a']}")

@@ -42,7 +42,7 @@ from tests.test_telegram_webhook import free_port
 pytestmark = pytest.mark.slow
 __all__ = ["telegram_api"]  # the fixture, used by name
 
-SECRET = "fuzz-Secret_token"
+SECRET = "fuzz-Secret_token_0123456789abcdef"  # 32 or more, as the bot wants
 ONE_MB = 1024 * 1024
 TABLES = {"people": Person, "identities": Identity, "conversations": Conversation, "answers": AnswerRow,
           "processed_events": ProcessedEvent}

@@ -7,8 +7,12 @@ always get a one-line "please answer like this", never a stack trace.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Any, Callable
+from functools import cached_property, partial
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -121,6 +125,47 @@ def test_duration_range_is_not_read_as_one_number(typed: str) -> None:
 def test_duration_longer_than_a_year_reprompts() -> None:
     assert reprompt_of(lambda: parse_duration("400日", WORDS)).key == "reprompt.duration_range"
     assert parse_duration("366日", WORDS) == MAX_DURATION
+
+
+class RecordedPattern:
+    """The duration pattern, recording how the parser uses it: a `match` at a position reads from
+    there once; anything else (search, finditer…) restarts at every later character, which is
+    what made a 20,000-digit answer take a minute."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.calls: list[tuple[str, int | None]] = []
+
+    def match(self, string: str, pos: int = 0) -> re.Match[str] | None:
+        self.calls.append(("match", pos))
+        return self.pattern.match(string, pos)
+
+    def __getattr__(self, name: str) -> Any:
+        self.calls.append((name, None))
+        return getattr(self.pattern, name)
+
+
+@dataclass(frozen=True)
+class RecordingWords(Words):
+    @cached_property
+    def duration_pattern(self) -> RecordedPattern:  # type: ignore[override]
+        return RecordedPattern(Words(self.lexicon).duration_pattern)
+
+
+def test_a_long_digit_string_is_read_once_per_part_not_searched() -> None:
+    digits = "7" * 20_000
+    cases = [
+        (digits, "reprompt.duration", [("match", 0)]),
+        (digits + "分", "reprompt.duration_range", [("match", 0)]),
+        (digits + "分x", "reprompt.duration", [("match", 0), ("match", 20_001)]),
+    ]
+    for typed, key, calls in cases:
+        words = RecordingWords(LEXICON)
+        assert reprompt_of(partial(parse_duration, typed, words)).key == key
+        assert words.duration_pattern.calls == calls, typed[-3:]
+    words = RecordingWords(LEXICON)
+    assert parse_duration("1時間30分", words) == 90
+    assert words.duration_pattern.calls == [("match", 0), ("match", 3)]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ the app decided (language, App Home)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -235,3 +236,70 @@ async def test_work_after_the_ack_runs_a_few_turns_at_a_time_and_urgent_work_ski
     gate.set()
     await background.idle()
     assert most[0] == 4 and order[:3] == ["t0", "t1", "t2"] and order[4:] == [f"t{n}" for n in range(3, 10)]
+
+
+@pytest.mark.parametrize("stamp", [
+    "9" * 400,   # an int, but too large for a float: int - float overflowed
+    "9" * 5000,  # past Python's int() limit for a digit string (4,300)
+    "", "-60", "+1700000000", "1.7e9", "0x65", " 1700000000", "1700000000\t",
+])
+async def test_a_malformed_or_oversized_timestamp_gets_401_not_a_traceback(
+    bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI, caplog: pytest.LogCaptureFixture, stamp: str,  # noqa: F811
+) -> None:
+    from tests.fakes.slack_api import SIGNING_SECRET, signature
+
+    person = SlackPerson()
+    request = person.message("/help")
+    headers = {
+        "Content-Type": request.content_type,
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": signature(SIGNING_SECRET, stamp, request.body),  # signed as given
+    }
+    async with bot.http.post(bot.url, data=request.body, headers=headers) as response:
+        assert response.status == 401, await response.text()
+    await bot.settle()
+    assert slack_api.posts(person.user_id) == []
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+
+
+async def test_a_replayed_slash_command_is_answered_once(
+    bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI,  # noqa: F811
+) -> None:
+    person = SlackPerson()
+    code = await add_company(runtime, "A社", "csirt")
+    captured = person.command(f"start {code}")
+    for _ in range(3):  # the same body, signed afresh: within Slack's 5 minutes a replay verifies
+        status, _ = await bot.send(captured)
+        assert status == 200
+        await bot.settle()
+    book = runtime.content.book
+    joined = from_engine(book.say("start.joined", "ja", company="A社", role=book.say("role.lead", "ja")))
+    assert [c.text for c in slack_api.posts(person.user_id)] == [joined]
+
+    # Another invocation of the same command (a new trigger_id) is a new message.
+    await bot.send(person.command("status"))
+    await bot.send(person.command("status"))
+    await bot.settle()
+    assert len(slack_api.posts(person.user_id)) == 3
+
+
+async def test_a_flood_of_dms_gets_one_slow_down_post(
+    bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI, clock: Any,  # noqa: F811
+) -> None:
+    from bot.engine.flood import FloodGate
+
+    runtime.flood = FloodGate()  # as `helpdesk serve slack` has it: 20 in 10 s
+    person = SlackPerson()
+    for _ in range(30):
+        status, _ = await bot.send(person.message("/help"))
+        assert status == 200  # every one acknowledged, so Slack does not send them again
+    await bot.settle()
+    book = runtime.content.book
+    texts = [c.text for c in slack_api.posts(person.user_id)]
+    assert len(texts) == 21
+    assert texts[20] == from_engine(book.say("flood.slow_down", "ja", seconds=10))
+    assert from_engine(book.say("flood.slow_down", "ja", seconds=10)) not in texts[:20]
+    clock.advance(seconds=10)
+    await bot.send(person.message("/help"))
+    await bot.settle()
+    assert slack_api.posts(person.user_id)[-1].text == texts[0]

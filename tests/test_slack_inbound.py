@@ -23,6 +23,12 @@ def test_a_dm_becomes_an_inbound_keyed_by_event_id() -> None:
     assert inbound.choice is None and inbound.reply_to is None
 
 
+def test_a_labelled_link_in_a_dm_reaches_the_engine_with_its_target() -> None:
+    inbound = message_inbound(_event(text="このリンク <https://evil.example/x?id=1&amp;t=2|銀行のログイン> を押した"))
+    assert inbound is not None
+    assert inbound.text == "このリンク 銀行のログイン (https://evil.example/x?id=1&t=2) を押した"
+
+
 def test_what_is_not_a_person_writing_to_the_bot_is_ignored() -> None:
     assert message_inbound(fixture("event_message_changed")) is None
     assert message_inbound(_event(subtype="bot_message", bot_id="B1")) is None

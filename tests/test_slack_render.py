@@ -80,11 +80,22 @@ def test_escaped_text_reads_back_as_typed(text: str) -> None:
 
 
 def test_slack_markup_reads_as_the_person_typed_it() -> None:
-    assert plain_text("see <https://example.com/a?b=1&amp;c=2|example.com> &lt;3") == "see example.com <3"
+    assert plain_text("see <https://example.com/a?b=1&amp;c=2|example.com> &lt;3") == (
+        "see example.com (https://example.com/a?b=1&c=2) <3"
+    )
+    assert plain_text("<http://example.com|example.com>") == "example.com"  # typed so, linked by Slack
     assert plain_text("<https://example.com>") == "https://example.com"
     assert plain_text("<mailto:a@example.com|a@example.com>") == "a@example.com"
     assert plain_text("<!here> <@U123> <#C123|general>") == "@here @U123 #general"
     assert plain_text("&amp;lt;") == "&lt;"
+
+
+def test_a_labelled_link_keeps_its_target_beside_the_label() -> None:
+    # A phishing report's evidence is where the link goes, not what it says.
+    assert plain_text("届いたメール: <http://login.examp1e.net/a|https://bank.example.jp/login> です") == (
+        "届いたメール: https://bank.example.jp/login (http://login.examp1e.net/a) です"
+    )
+    assert plain_text("<mailto:boss@examp1e.net|社長>") == "社長 (mailto:boss@examp1e.net)"
 
 
 def test_engine_commands_become_the_slash_command() -> None:

@@ -130,7 +130,9 @@ def test_deep_link_registration_then_a_full_hearing_with_buttons(
     course: str, lang: str,
 ) -> None:
     code = company_code(run_cli, "株式会社サンプル", course)
-    bot = BotProcess(telegram_api, database_url, tmp_path)
+    # The person is scripted to answer as fast as the bot replies: a whole hearing is a flood by the
+    # bot's rule (more than 20 messages in 10 s), so the limit is widened here (tests/test_flood.py).
+    bot = BotProcess(telegram_api, database_url, tmp_path, env={"HELPDESK_FLOOD_LIMIT": "1000"})
     bot.wait_until_polling()
     user = TelegramUser(telegram_api, user_id=2222222 if lang == "en" else 1111111, language_code=lang)
 

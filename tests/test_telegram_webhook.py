@@ -22,7 +22,7 @@ from tests.fakes.telegram_api import BotProcess, FakeTelegramAPI, TelegramUser, 
 pytestmark = pytest.mark.slow
 __all__ = ["telegram_api"]  # the fixture, used by name
 
-SECRET = "s3cret-Token_for-tests"
+SECRET = "s3cret-Token_for-tests_0123456789abcdef"  # 39: the bot wants 32 or more
 
 
 def free_port() -> int:
@@ -103,4 +103,27 @@ def test_a_webhook_without_a_secret_does_not_start(
     )
     assert result.returncode == 2
     assert "HELPDESK_TELEGRAM_WEBHOOK_SECRET" in result.stderr
+    assert not telegram_api.since(0, "setWebhook")
+
+
+@pytest.mark.parametrize("secret", [
+    "a" * 31,                      # Telegram takes it; too short to be the only lock on the door
+    "s3cret token with spaces and more than 32",
+    "s3cret-Token_for-tests_0123456789ab=",  # '=' (base64's padding) is not in Telegram's set
+    "秘密" * 20,
+])
+def test_a_weak_or_unusable_webhook_secret_does_not_start(
+    telegram_api: FakeTelegramAPI, run_cli: Any, secret: str
+) -> None:
+    result = run_cli(
+        "serve", "telegram", "--webhook-url", "https://bot.example.org/telegram", "--port", str(free_port()),
+        env={"TELEGRAM_BOT_TOKEN": telegram_api.token, "HELPDESK_TELEGRAM_API_URL": telegram_api.base_url,
+             "HELPDESK_TELEGRAM_WEBHOOK_SECRET": secret},
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [(
+        "error: HELPDESK_TELEGRAM_WEBHOOK_SECRET must be 32 to 256 characters of A-Z, a-z, 0-9, _ and - "
+        "(run `helpdesk doctor` for one, or: openssl rand -hex 32)"
+    )]
+    assert secret not in result.stderr
     assert not telegram_api.since(0, "setWebhook")

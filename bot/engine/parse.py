@@ -101,8 +101,10 @@ class Words:
             reverse=True,
         )
         half = re.escape(word_key(self.lexicon.half))
+        # Possessive quantifiers (Python 3.11+): digits once read are never given back, so a
+        # failed attempt on a long digit string costs one pass over it, not one per digit.
         return re.compile(
-            rf"(\d+(?:\.\d+)?)\s*({'|'.join(map(re.escape, units))})\s*({half})?\s*"
+            rf"(\d++(?:\.\d++)?+)\s*+({'|'.join(map(re.escape, units))})\s*+({half})?+\s*+"
         )
 
     @cached_property
@@ -271,8 +273,11 @@ def parse_duration(text: str, words: Words) -> int:
     total = 0.0
     position = 0
     half = word_key(words.lexicon.half)
-    for match in words.duration_pattern.finditer(key):
-        if match.start() != position:
+    # Each part is matched where the previous one ended, never searched for: a search restarts at
+    # every later character, which made a 20,000-digit answer take a minute (bench/parse_duration.py).
+    while position < len(key):
+        match = words.duration_pattern.match(key, position)
+        if match is None:
             break
         unit_minutes = words.unit_minutes[match.group(2)]
         amount = float(match.group(1)) + (0.5 if match.group(3) == half else 0)

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import Content
 from bot.engine.context import Ctx
+from bot.engine.flood import FloodGate
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.router import route
 from bot.policy import actor_for
@@ -34,11 +35,13 @@ class Runtime:
         *,
         tz: str = "Asia/Tokyo",
         clock: Callable[[], datetime] = utcnow,
+        flood: FloodGate | None = None,
     ) -> None:
         self.sessions = sessions
         self.content = content
         self.tz = ZoneInfo(tz)
         self.clock = clock
+        self.flood = flood
 
     async def handle(self, inbound: Inbound, *, before_commit: BeforeCommit | None = None) -> list[Outbound]:
         """Replies are returned only after the transaction committed: an answer the user sees
@@ -46,7 +49,18 @@ class Runtime:
 
         `before_commit` runs inside the message's transaction with its replies, for what an adapter
         keeps with them (Telegram's keyboards): it commits or rolls back with the answer. It may run
-        more than once (a retried transaction); only the returned list's run committed."""
+        more than once (a retried transaction); only the returned list's run committed.
+
+        A person over the flood gate's limit gets one "slow down" and then nothing, and none of
+        their messages touches the database until the hold is over (bot/engine/flood.py)."""
+        if self.flood is not None:
+            admission = self.flood.admit((inbound.platform, inbound.user_id), self.clock())
+            if admission == "drop":
+                return []
+            if admission == "warn":
+                log.info("flood control: a %s person is held for %s", inbound.platform, self.flood.window)
+                seconds = int(self.flood.window.total_seconds())
+                return [Outbound(self._say_without_db("flood.slow_down", inbound, seconds=seconds), kind="error")]
         for attempt in range(1, RETRIES_ON_CONFLICT + 1):
             try:
                 return await self._handle_once(inbound, before_commit)
@@ -85,8 +99,8 @@ class Runtime:
                 await before_commit(ctx, replies)
             return replies
 
-    def _say_without_db(self, key: str, inbound: Inbound) -> str:
-        return self.content.book.say(key, repo.language_of(inbound.language))
+    def _say_without_db(self, key: str, inbound: Inbound, **params: object) -> str:
+        return self.content.book.say(key, repo.language_of(inbound.language), **params)
 
 
 def _is_operational(exc: DBAPIError) -> bool:

@@ -1,5 +1,8 @@
 """/link: one person on several platforms. `/link` gives a one-time code; `/link CODE` sent from the
-other platform joins that account to the same person (same company, role, conversations)."""
+other platform joins that account to the same person (same company, role, conversations).
+
+A code joins an account to someone's company and role, so guessing one is rate-limited together
+with invitation codes (bot/handlers/guessing.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from sqlalchemy import delete, select, update
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
+from bot.handlers.guessing import too_many_guesses, wait_minutes
 from bot.policy import audit
 from bot.store import repo
 from bot.store.models import Conversation, Identity, Incident, IncidentEvent, LinkCode, Person
@@ -25,6 +29,8 @@ async def handle_link(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
         new = LinkCode(code=repo.new_code(8), person_id=ctx.person.id, expires_at=ctx.now + LINK_VALID)
         ctx.session.add(new)
         return [Outbound(ctx.say("link.code", code=new.code, minutes=int(LINK_VALID.total_seconds() // 60)))]
+    if await too_many_guesses(ctx):
+        return [Outbound(ctx.say("link.too_many_attempts", minutes=wait_minutes()), kind="error")]
     link = await ctx.session.get(LinkCode, code)
     if link is None or link.used_at is not None or link.expires_at <= ctx.now:
         audit(ctx.session, ctx.actor, "link", ctx.now, allowed=False, target=code[:3] + "…")

@@ -1,30 +1,23 @@
 """/start [CODE]: welcome, and joining a company with an invitation code.
 
-Guessing codes is rate-limited per person: after GUESS_LIMIT refused codes within GUESS_WINDOW the
-person must wait. Every attempt is in the audit log (a join is a role change)."""
+Guessing codes is rate-limited per person (bot/handlers/guessing.py). Every attempt is in the audit
+log (a join is a role change)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from sqlalchemy import func, select
-
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
+from bot.handlers.guessing import too_many_guesses, wait_minutes
 from bot.policy import audit
 from bot.store import repo
-from bot.store.models import AuditEntry
-
-GUESS_LIMIT = 5
-GUESS_WINDOW = timedelta(minutes=15)
 
 
 async def handle_start(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
     code = args.strip().split()[0] if args.strip() else ""
     if not code:
         return [Outbound(await welcome(ctx))]
-    if await _recent_failures(ctx) >= GUESS_LIMIT:
-        return [Outbound(ctx.say("start.too_many_attempts", minutes=int(GUESS_WINDOW.total_seconds() // 60)), kind="error")]
+    if await too_many_guesses(ctx):
+        return [Outbound(ctx.say("start.too_many_attempts", minutes=wait_minutes()), kind="error")]
     result = await repo.redeem_invitation(ctx.session, ctx.person, code, ctx.now)
     masked = code.strip().upper()[:3] + "…"  # enough to trace a leaked code, not enough to reuse it
     joined = result.outcome == "joined"
@@ -43,18 +36,6 @@ async def handle_start(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
         return [Outbound(ctx.say("start.other_company"), kind="error")]
     # unknown, expired and used-up codes: say what to do next
     return [Outbound(ctx.say(f"start.code_{result.outcome}"), kind="error")]
-
-
-async def _recent_failures(ctx: Ctx) -> int:
-    since = ctx.now - GUESS_WINDOW
-    return int(
-        await ctx.session.scalar(
-            select(func.count()).where(
-                AuditEntry.actor_id == ctx.person.id, AuditEntry.action == "join",
-                AuditEntry.allowed.is_(False), AuditEntry.at >= since,
-            )
-        ) or 0
-    )
 
 
 async def welcome(ctx: Ctx) -> str:

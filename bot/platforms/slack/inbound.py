@@ -6,7 +6,9 @@ De-duplication keys (Inbound.event_id, claimed in the engine's processed_events 
   however often and however fast they are clicked;
 - a press on the App Home: view id, view hash and action: the view gets a new hash each time it is
   published, so its buttons work again after the home is refreshed.
-Slash commands carry no key: Slack never redelivers them.
+- a slash command: its trigger_id. Slack never redelivers a command, but a captured request can be
+  replayed while its signature is fresh (5 minutes); commands carry no event id, and the trigger id
+  is unique per invocation and signed with the body.
 
 A payload that does not have the shape Slack documents is ignored with a log line (payloads.py).
 """
@@ -100,6 +102,10 @@ def press_of(body: dict[str, Any]) -> Press | None:
     ts = payload.container.message_ts or (payload.message.ts if payload.message else None)
     message = body.get("message") if payload.message is not None else None
     return press(key=_key(f"{channel}:{ts}:{action.block_id}"), channel=channel, message_ts=ts, message=message)
+
+
+def command_key(trigger_id: str) -> str:
+    return _key(f"command:{trigger_id}")
 
 
 def _channel_id(body: dict[str, Any]) -> str | None:

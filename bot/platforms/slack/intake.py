@@ -5,8 +5,9 @@ any listener runs, and answers 500 when that envelope is not what it expects: a 
 number, a list where an object belongs, a body that is not JSON. So, in order:
 
 1. a body over MAX_BODY gets 413 (aiohttp stops reading it at the limit);
-2. a bad or stale signature gets 401, as slack-bolt would answer it (checked on the raw bytes, so
-   even a body that is not UTF-8 is refused for its signature first, and unsigned junk is not logged);
+2. a bad or stale signature, or a timestamp that is not a number of seconds, gets 401, as
+   slack-bolt would answer it (checked on the raw bytes, so even a body that is not UTF-8 is
+   refused for its signature first, and unsigned junk is not logged);
 3. a signed body that is not UTF-8, not parseable the way slack-bolt parses it, or whose envelope
    has a value of the wrong type gets 400 and one log line (never the body: it may hold what a person
    typed);
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack's payloads are a few kilobytes; a modal's at most some tens
 MAX_DEPTH = 64  # a real payload nests some ten levels (rich text in a message in a payload)
 STALE_SECONDS = 5 * 60  # Slack's rule, as slack-bolt applies it
+STAMP_DIGITS_MAX = 12
 
 # The envelope: the keys slack-bolt (and our listeners) read, at the top of a payload and inside
 # the objects named in _ENVELOPE, with the JSON types Slack documents for them. Elsewhere (blocks,
@@ -173,7 +175,11 @@ def signed(secret: str, headers: Any, body: bytes, now: float) -> bool:
     minutes off. Computed on the bytes as they came."""
     stamp = str(headers.get("X-Slack-Request-Timestamp", ""))
     signature = str(headers.get("X-Slack-Signature", ""))
-    if not (stamp.isascii() and stamp.isdigit()) or abs(now - int(stamp)) > STALE_SECONDS:
+    # Seconds since 1970 have 10 digits until the year 2286. A longer string is refused before int():
+    # past 308 digits int - float overflows, past 4,300 int() itself refuses, and either was a 500.
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= STAMP_DIGITS_MAX):
+        return False
+    if abs(now - int(stamp)) > STALE_SECONDS:
         return False
     base = b"v0:" + stamp.encode() + b":" + body
     expected = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()

@@ -22,7 +22,7 @@ from bot.platforms.slack.background import Background
 from bot.platforms.slack.blocks import ANSWER, MENU_ITEM, PICK, SUBMIT
 from bot.platforms.slack.commands import COMMAND, engine_text
 from bot.platforms.slack.dialogue import Dialogue
-from bot.platforms.slack.inbound import PLATFORM, message_inbound, press_of
+from bot.platforms.slack.inbound import PLATFORM, command_key, message_inbound, press_of
 
 _INCIDENT_ITEM = f"{MENU_ITEM}incident"
 
@@ -56,7 +56,8 @@ def register(bolt: AsyncApp, dialogue: Dialogue, background: Background) -> None
         if text is None:
             background.spawn(dialogue.show_menu(user))
         else:
-            background.spawn(dialogue.converse(Inbound(PLATFORM, user, text=text), dialogue.dm(user)))
+            inbound = Inbound(PLATFORM, user, text=text, event_id=command_key(command.trigger_id))
+            background.spawn(dialogue.converse(inbound, dialogue.dm(user)))
 
     @bolt.action(PICK)  # a checkbox ticked: the submit button sends the set
     async def on_pick(ack: AsyncAck) -> None:

@@ -21,11 +21,23 @@ def escape(text: str) -> str:
 def _readable(match: re.Match[str]) -> str:
     inner = match.group(1)
     target, _, label = inner.partition("|")
-    if label:  # a link's label, a channel's or person's name, a user group's @handle
+    if label and target[:1] not in ("#", "@", "!"):
+        # A link with a label: in a phishing report the real address is the evidence, and the
+        # label may be chosen to hide it. Kept beside the label unless the label is the address.
+        return label if label in (target, _without_scheme(target)) else f"{label} ({target})"
+    if label:  # a channel's or person's name, a user group's @handle
         return (target[0] if target[:1] in ("#", "@") else "") + label
     if target.startswith("!"):
         return "@" + target[1:]  # <!here> was typed as @here
     return target  # a bare link, or <@U123> kept as @U123
+
+
+def _without_scheme(target: str) -> str:
+    """What Slack shows for an address it linked by itself: example.com for http://example.com."""
+    for scheme in ("https://", "http://", "mailto:"):
+        if target.startswith(scheme):
+            return target[len(scheme):]
+    return target
 
 
 def plain_text(slack_text: str) -> str:

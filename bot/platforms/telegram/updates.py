@@ -6,7 +6,7 @@ import logging
 import re
 from datetime import datetime
 
-from telegram import Message, Update
+from telegram import Message, MessageEntity, Update
 
 from bot.engine.messages import Attachment, Inbound
 from bot.platforms.telegram.replies import PLATFORM
@@ -34,7 +34,7 @@ def inbound_from_message(update: Update, *, in_group: bool) -> Inbound | None:
     return Inbound(
         platform=PLATFORM,
         user_id=str(user.id),
-        text=message.text or message.caption or "",
+        text=text_of(message),
         chat_id=str(message.chat.id),
         display_name=user.full_name,
         language=user.language_code,
@@ -42,6 +42,46 @@ def inbound_from_message(update: Update, *, in_group: bool) -> Inbound | None:
         attachments=attachments_of(message),
         in_group=in_group,
     )
+
+
+def text_of(message: Message) -> str:
+    """The text or caption, with the address of each text link beside its label ("label (url)"):
+    Telegram sends a link's target only in the entities, and in a phishing report the real
+    address is the evidence. Offsets count UTF-16 code units, as the Bot API documents."""
+    if message.text is not None:
+        text, entities = message.text, message.entities
+    else:
+        text, entities = message.caption or "", message.caption_entities
+    units = text.encode("utf-16-le")
+    links = sorted(
+        (e.offset + e.length, e.offset, e.url) for e in entities or ()
+        if e.type == MessageEntity.TEXT_LINK and _fits(e, len(units) // 2)
+    )
+    if not links:
+        return text
+    parts, done = [], 0
+    for end, offset, url in links:
+        parts.append(_decode(units, done, end))
+        if _decode(units, offset, end) != url:
+            parts.append(f" ({url})")
+        done = max(done, end)
+    parts.append(_decode(units, done, len(units) // 2))
+    return "".join(parts)
+
+
+def _decode(units: bytes, start: int, end: int) -> str:
+    # "replace": a forged entity may end inside a surrogate pair; Telegram's never do.
+    return units[start * 2 : end * 2].decode("utf-16-le", errors="replace")
+
+
+def _fits(entity: MessageEntity, length: int) -> bool:
+    """An entity python-telegram-bot built from the update as it came: its fields are not checked."""
+    offset: object = entity.offset
+    size: object = entity.length
+    if not all(isinstance(n, int) and not isinstance(n, bool) for n in (offset, size)):
+        return False
+    assert isinstance(offset, int) and isinstance(size, int)
+    return isinstance(entity.url, str) and bool(entity.url) and 0 <= offset and 0 < size and offset + size <= length
 
 
 def malformed(update: Update, message: Message) -> str | None:
