@@ -103,6 +103,11 @@ class Settings(BaseSettings):
     )
     telegram_webhook_secret: SecretStr | None = None
 
+    # A reply that fails transiently (5xx, network, 429) is tried again for this long, the pauses
+    # starting at reply_backoff_seconds and doubling; then it goes to the outbox, to arrive late.
+    reply_retry_seconds: float = Field(default=30.0, ge=0)
+    reply_backoff_seconds: float = Field(default=0.5, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _parse_url(cls, value: str) -> str:

@@ -23,6 +23,12 @@ class RetryLater(DeliveryError):
         self.retry_after = retry_after
 
 
+class TokenRefused(RetryLater):
+    """The platform refused the bot's own token (Telegram 401, Slack invalid_auth and the like):
+    every call fails until someone fixes it. A reply is not retried on it; the delivery worker
+    still treats it as RetryLater, so queued notices wait for the fix."""
+
+
 class Undeliverable(DeliveryError):
     """A permanent refusal (the bot was blocked, the chat does not exist): do not retry."""
 
