@@ -1,6 +1,6 @@
 """SlackSender: posting, updating and publishing through the Slack Web API, with failures mapped to
 the Sender contract: RetryLater (429 with its Retry-After, 5xx, network faults, Slack's own
-internal errors, a token someone will fix) or Undeliverable (every other refusal: the channel does
+internal errors; a token someone will fix is TokenRefused, a kind of RetryLater) or Undeliverable (every other refusal: the channel does
 not exist, the bot is not in it, the person is gone; sending it again fails again).
 
 The delivery worker calls `send(chat_id, outbound)`; the interactive path posts a group of replies as
@@ -23,7 +23,7 @@ from bot.app import App
 from bot.config import SettingsError
 from bot.engine.i18n import MessageBook
 from bot.engine.messages import Outbound
-from bot.platforms.base import DeliveryError, RetryLater, Undeliverable
+from bot.platforms.base import DeliveryError, RetryLater, TokenRefused, Undeliverable
 from bot.platforms.slack.blocks import Block, message, speaker
 from bot.platforms.slack.inbound import PLATFORM
 
@@ -106,7 +106,9 @@ def refusal(status: int, headers: Mapping[str, str], data: Any) -> DeliveryError
     error = data.get("error") if isinstance(data, dict) else None
     if status == 429 or error == "ratelimited":
         return RetryLater("slack: ratelimited (429)", retry_after=_seconds(headers.get("Retry-After")))
-    if status >= 500 or error in _TRANSIENT or error in _TOKEN:
+    if error in _TOKEN:
+        return TokenRefused(f"slack: {error}")
+    if status >= 500 or error in _TRANSIENT:
         return RetryLater(f"slack: {error or f'HTTP {status}'}")
     return Undeliverable(f"slack: {error or f'HTTP {status}'}")
 

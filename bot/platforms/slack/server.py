@@ -24,10 +24,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.config import Settings, SettingsError
 from bot.engine.runtime import Runtime
+from bot.platforms.handover import ReplyRetry
 from bot.platforms.slack import intake
 from bot.platforms.slack.background import Background
 from bot.platforms.slack.dialogue import Dialogue
 from bot.platforms.slack.listeners import register
+from bot.platforms.slack.retries import reply_retry_handlers
 from bot.platforms.slack.sender import SlackSender, api_base
 from scheduler.background import delivering
 
@@ -86,9 +88,13 @@ class SlackApp:
 
 async def open_slack(
     runtime: Runtime, http: aiohttp.ClientSession, *, api_url: str, bot_token: str, signing_secret: str,
+    retry: ReplyRetry | None = None,
 ) -> SlackApp:
+    """`retry`: how long a reply is retried before it goes to the outbox (default 30 s)."""
     base = api_base(api_url)
-    client = AsyncWebClient(token=bot_token, base_url=base, session=http)
+    # The client that answers people retries transient failures itself, within the bound.
+    handlers = reply_retry_handlers(retry or ReplyRetry())
+    client = AsyncWebClient(token=bot_token, base_url=base, session=http, retry_handlers=handlers)
     identity = await _identify(client, base)
     dialogue = Dialogue(runtime, SlackSender(client, runtime.content.book))
     background = Background()
@@ -138,6 +144,7 @@ async def serve(application: App, *, port: int) -> None:
         slack = await open_slack(
             application.runtime, http, api_url=settings.slack_api_url,
             bot_token=secrets.bot_token, signing_secret=secrets.signing_secret,
+            retry=ReplyRetry.from_settings(settings),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
