@@ -1,7 +1,8 @@
 """SlackSender: posting, updating and publishing through the Slack Web API, with failures mapped to
 the Sender contract: RetryLater (429 with its Retry-After, 5xx, network faults, Slack's own
-internal errors; a token someone will fix is TokenRefused, a kind of RetryLater) or Undeliverable (every other refusal: the channel does
-not exist, the bot is not in it, the person is gone; sending it again fails again).
+internal errors; a token someone will fix is TokenRefused, a kind of RetryLater) or Undeliverable
+(every other refusal: the channel does not exist, the bot is not in it, the person is gone; sending
+it again fails again).
 
 The delivery worker calls `send(chat_id, outbound)`; the interactive path posts a group of replies as
 one message with `post`. A user id as chat_id reaches the person's DM with the bot (the App Home's

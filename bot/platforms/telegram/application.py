@@ -81,7 +81,7 @@ def build_application(
         builder = builder.request(request)
     application = builder.build()
     replies = Replies(app.sessions, app.content.book)
-    courier = Courier(replies, Late(app.sessions, PLATFORM), retry or ReplyRetry.from_settings(app.settings))
+    courier = Courier(replies, Late(app.sessions, PLATFORM, app.runtime.clock), retry or ReplyRetry.from_settings(app.settings))
     deps = Deps(app.runtime, replies, courier)
     message = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, partial(on_migrate, deps)))

@@ -6,6 +6,8 @@ then, like a 5xx, a network fault or a timeout, by `retrying` within the turn's 
 still unsent then, and every reply after it, goes to the outbox: the unsent remainder of a long
 reply only, so the parts the person has are not sent twice. A refused token stops the turn's
 replies with an ERROR; a reply Telegram refuses (a chat that is gone) is logged and skipped.
+A timed-out call may have reached Telegram all the same: its retry can then show twice, the price
+of never losing it (the same choice as the outbox's, scheduler/delivery.py).
 
 Updates are handled one at a time, so the pauses here hold back other people's updates too, for at
 most the deadline: the price of answering a person's messages in the order they were sent.
