@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     flood_limit: int = Field(default=20, ge=0)
     flood_window_seconds: float = Field(default=10.0, gt=0)
 
+    # A reply that fails transiently (5xx, network, 429) is tried again for this long, the pauses
+    # starting at reply_backoff_seconds and doubling; then it goes to the outbox, to arrive late.
+    reply_retry_seconds: float = Field(default=30.0, ge=0)
+    reply_backoff_seconds: float = Field(default=0.5, gt=0)
+
     @field_validator("database_url")
     @classmethod
     def _parse_url(cls, value: str) -> str:

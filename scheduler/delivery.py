@@ -23,12 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Collection
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from bot.engine.messages import outbound_from_json
 from bot.platforms.base import RetryLater, Sender, TokenRefused, Undeliverable
-from bot.store.models import OutboxClaim, OutboxRow, utcnow
+from bot.store.models import Notice, OutboxClaim, OutboxRow, utcnow
+from bot.store.outbox import REPLY, UNSENT
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +88,7 @@ async def claim(
             orphans = select(OutboxClaim.outbox_id).where(OutboxClaim.worker_key.in_(list(dead_workers)))
             stale.append(and_(OutboxRow.status == "sending", OutboxRow.id.in_(orphans)))
         due = or_(and_(OutboxRow.status == "pending", OutboxRow.not_before <= now), *stale)
-        query = select(OutboxRow).where(OutboxRow.platform == platform, due).order_by(OutboxRow.id).limit(limit)
+        query = select(OutboxRow).where(OutboxRow.platform == platform, due, _in_turn()).order_by(OutboxRow.id).limit(limit)
         if chat_id is not None:
             query = query.where(OutboxRow.chat_id == chat_id)
         if session.get_bind().dialect.name == "postgresql":
@@ -107,6 +109,18 @@ async def claim(
             if worker is not None:
                 session.add_all(OutboxClaim(outbox_id=row.id, worker_key=worker.key, worker=worker.label, claimed_at=now) for row in rows)
         return claimed
+
+
+def _in_turn() -> Any:
+    """Replies to one chat go out in the order they were queued: a reply row waits while an earlier
+    reply row to the same chat is unsent (one that is retried, or in flight)."""
+    earlier = aliased(OutboxRow)
+    replies = select(Notice.id).where(Notice.kind == REPLY)
+    waiting = exists().where(
+        earlier.platform == OutboxRow.platform, earlier.chat_id == OutboxRow.chat_id, earlier.id < OutboxRow.id,
+        earlier.status.in_(UNSENT), earlier.notice_id.in_(replies),
+    )
+    return or_(OutboxRow.notice_id.not_in(replies), ~waiting)
 
 
 async def _finish(sessions: async_sessionmaker[AsyncSession], row_id: int, **values: object) -> None:

@@ -11,7 +11,7 @@ from bot.engine.messages import Outbound
 from bot.engine.runtime import Runtime
 from bot.platforms.base import RetryLater, Undeliverable
 from bot.store.models import OutboxRow
-from bot.store.outbox import Recipient, enqueue
+from bot.store.outbox import Recipient, enqueue, enqueue_replies
 from scheduler.delivery import MAX_ATTEMPTS, deliver_due
 from tests.conftest import Clock
 
@@ -108,3 +108,21 @@ async def test_rows_of_other_platforms_are_left_alone(runtime: Runtime, clock: C
     await queue(runtime, clock, ["1"])
     sender = ScriptedSender([], platform="slack")
     assert (await deliver_due(runtime.sessions, sender, clock=clock)).handled == 0
+
+
+async def test_replies_handed_over_are_queued_once_and_sent_in_order_behind_a_retried_one(runtime: Runtime, clock: Clock) -> None:
+    first, second = Outbound("first"), Outbound("second")
+    for _ in range(2):  # handed over twice (say, a repeated event): queued once
+        async with runtime.sessions.begin() as session:
+            await enqueue_replies(session, platform="telegram", chat_id="7", key="701", replies=[(0, first), (1, second)], now=clock())
+    await queue(runtime, clock, ["7"])  # a notice to the same chat is not held back by the replies
+    sender = ScriptedSender(["500"])
+
+    await deliver_due(runtime.sessions, sender, clock=clock)  # the first reply fails: the second waits
+    assert sender.sent == [("7", "hello ja")]
+    clock.advance(minutes=1)
+    await deliver_due(runtime.sessions, sender, clock=clock)
+    await deliver_due(runtime.sessions, sender, clock=clock)
+
+    assert sender.sent == [("7", "hello ja"), ("7", "first"), ("7", "second")]
+    assert [r.status for r in await rows(runtime)] == ["sent"] * 3

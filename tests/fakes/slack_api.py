@@ -6,7 +6,7 @@ chat.update, views.publish / views.open / views.update, users.info (with a local
 conversations.open and apps.connections.open (Socket Mode, with a WebSocket at /link). It records
 every call, checks the bot token, and refuses blocks beyond Block Kit's limits (invalid_blocks), as
 Slack does. `fail()` makes chosen calls answer 429 with Retry-After, 500, or an error such as
-channel_not_found.
+channel_not_found; `faults()` answers a share of calls, drawn from a seeded random stream, 500 or 429.
 
 It runs on its own thread and event loop, so a test can drive a bot in a child process with plain
 blocking calls, and an in-process bot on the test's own loop can use it as well.
@@ -27,6 +27,7 @@ import hmac
 import itertools
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -36,6 +37,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, TypeVar
@@ -117,6 +119,15 @@ class _Failure:
     times: int
 
 
+@dataclass
+class _Faults:
+    p500: float
+    p429: float
+    retry_after: int
+    methods: frozenset[str] | None
+    rng: random.Random
+
+
 def dm_of(user_id: str) -> str:
     """The id of a person's DM with the bot, as this fake names it."""
     return "D" + user_id[1:]
@@ -131,6 +142,7 @@ class FakeSlackAPI:
         self.socket_acks: list[str] = []  # envelope ids the app acknowledged over Socket Mode
         self._lock = threading.Condition()
         self._failures: list[_Failure] = []
+        self._faults: _Faults | None = None
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
@@ -186,6 +198,23 @@ class FakeSlackAPI:
         default = {429: "ratelimited", 500: "internal_error"}.get(status, "channel_not_found")
         with self._lock:
             self._failures.append(_Failure(method, status, error or default, retry_after, times))
+
+    def faults(
+        self, *, p500: float = 0.0, p429: float = 0.0, retry_after: int = 1, seed: int = 0,
+        methods: tuple[str, ...] | None = ("chat.postMessage",),
+    ) -> None:
+        """From now on each call of `methods` (None: every method) answers 500 internal_error with
+        probability `p500`, else 429 ratelimited with Retry-After `retry_after` with probability
+        `p429`, drawn from a stream seeded with `seed`. A refused call has no effect, as with Slack."""
+        with self._lock:
+            chosen = frozenset(methods) if methods is not None else None
+            self._faults = _Faults(p500, p429, retry_after, chosen, random.Random(seed))
+
+    def heal(self) -> None:
+        """No more failures: those left of fail() and the faults() are forgotten."""
+        with self._lock:
+            self._failures.clear()
+            self._faults = None
 
     def mark(self) -> int:
         with self._lock:
@@ -265,6 +294,14 @@ class FakeSlackAPI:
                 if failure.method == method and failure.times > 0:
                     failure.times -= 1
                     return failure
+            faults = self._faults
+            if faults is None or (faults.methods is not None and method not in faults.methods):
+                return None
+            draw = faults.rng.random()
+            if draw < faults.p500:
+                return _Failure(method, 500, "internal_error", None, 0)
+            if draw < faults.p500 + faults.p429:
+                return _Failure(method, 429, "ratelimited", faults.retry_after, 0)
         return None
 
     def _respond(self, method: str, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
@@ -813,11 +850,19 @@ class InProcess:
 async def in_process_bot(runtime: Any, slack_api: FakeSlackAPI) -> AsyncIterator[InProcess]:
     """The real slack-bolt app on the test's event loop, behind the same HTTP endpoint as
     `helpdesk serve slack`, talking to the fake Web API."""
+    async with serving_in_process(runtime, slack_api) as bot:
+        yield bot
+
+
+@asynccontextmanager
+async def serving_in_process(runtime: Any, slack_api: FakeSlackAPI, retry: Any = None) -> AsyncIterator[InProcess]:
+    """What the `bot` fixture gives, with `retry` (a ReplyRetry) for the replies."""
     from bot.platforms.slack.server import open_slack
 
     async with aiohttp.ClientSession() as api_http, aiohttp.ClientSession() as http:
         slack = await open_slack(
-            runtime, api_http, api_url=slack_api.base_url, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET
+            runtime, api_http, api_url=slack_api.base_url, bot_token=BOT_TOKEN, signing_secret=SIGNING_SECRET,
+            retry=retry,
         )
         runner = web.AppRunner(slack.web_app())
         await runner.setup()

@@ -4,7 +4,8 @@ It answers http://127.0.0.1:PORT/bot<token>/<method> the way the Bot API documen
 deleteWebhook, setWebhook, setMyCommands; getUpdates from a queue of Update JSON (honouring `offset`,
 waiting at most a short while instead of the asked long-poll timeout); and it records sendMessage,
 editMessageText, editMessageReplyMarkup and answerCallbackQuery. `fail()` makes chosen calls answer
-429 with parameters.retry_after, 500, 403 or 400 instead.
+429 with parameters.retry_after, 500, 403 or 400 instead; `faults()` answers a share of calls, drawn
+from a seeded random stream, 500 or 429.
 
 It runs on its own thread and event loop, so a test can drive a bot in a child process with plain
 blocking calls, and an in-process bot on the test's loop can use it as well.
@@ -20,6 +21,7 @@ import copy
 import itertools
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -88,6 +90,15 @@ class _Failure:
 
 
 @dataclass
+class _Faults:
+    p500: float
+    p429: float
+    retry_after: int
+    methods: frozenset[str] | None
+    rng: random.Random
+
+
+@dataclass
 class FakeTelegramAPI:
     token: str = TOKEN
     calls: list[Call] = field(default_factory=list)
@@ -99,6 +110,7 @@ class FakeTelegramAPI:
         self._updates: list[dict[str, Any]] = []
         self._redeliveries: list[dict[str, Any]] = []
         self._failures: list[_Failure] = []
+        self._faults: _Faults | None = None
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids = itertools.count(5000)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -172,6 +184,23 @@ class FakeTelegramAPI:
         with self._lock:
             self._failures.append(_Failure(method, status, description or default, retry_after, times))
 
+    def faults(
+        self, *, p500: float = 0.0, p429: float = 0.0, retry_after: int = 1, seed: int = 0,
+        methods: tuple[str, ...] | None = ("sendMessage",),
+    ) -> None:
+        """From now on each call of `methods` (None: every method) answers 500 with probability
+        `p500`, else 429 with `retry_after` with probability `p429`, drawn from a stream seeded
+        with `seed`. A refused call has no effect, as with Telegram."""
+        with self._lock:
+            chosen = frozenset(methods) if methods is not None else None
+            self._faults = _Faults(p500, p429, retry_after, chosen, random.Random(seed))
+
+    def heal(self) -> None:
+        """No more failures: those left of fail() and the faults() are forgotten."""
+        with self._lock:
+            self._failures.clear()
+            self._faults = None
+
     def mark(self) -> int:
         """A position in the call log: `since(mark)` gives what came after it."""
         with self._lock:
@@ -243,6 +272,15 @@ class FakeTelegramAPI:
                 if failure.method == method and failure.times > 0:
                     failure.times -= 1
                     return failure
+            faults = self._faults
+            if faults is None or (faults.methods is not None and method not in faults.methods):
+                return None
+            draw = faults.rng.random()
+            if draw < faults.p500:
+                return _Failure(method, 500, "Internal Server Error", None, 0)
+            if draw < faults.p500 + faults.p429:
+                retry = faults.retry_after
+                return _Failure(method, 429, f"Too Many Requests: retry after {retry}", retry, 0)
         return None
 
     def _record(self, call: Call) -> None:

@@ -4,6 +4,10 @@ For every inbound: find out the language at first contact (Slack's user locale),
 handle it (one transaction, de-duplicated by event_id), then, if it was a press, turn the pressed
 message into a filled form (chat.update), and post the replies. A person's turns run one at a time
 and in order, so answers typed quickly are stored and answered in the order they were typed.
+
+Every Web API call is retried by slack_sdk's own handlers inside the client, within a time bound
+(retries.py). A reply still unsent after that goes to the outbox with the replies after it, to
+arrive late (bot/platforms/handover.py); later turns' replies queue behind them there.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.runtime import Runtime
-from bot.platforms.base import RetryLater, TokenRefused, Undeliverable
+from bot.platforms.base import DeliveryError, RetryLater, TokenRefused, Undeliverable
+from bot.platforms.handover import Late, token_refused, turn_key
 from bot.platforms.slack.blocks import SUBMIT, answered, from_engine, group_replies, menu, speaker
 from bot.platforms.slack.home import home_view
 from bot.platforms.slack.inbound import PLATFORM, Press
@@ -29,8 +34,6 @@ from bot.store import repo
 
 log = logging.getLogger(__name__)
 
-ATTEMPTS = 3  # a post is tried this often before the turn gives up on it
-LONGEST_WAIT = 30.0  # seconds: a longer Retry-After is cut short; the person is waiting
 NOT_ACCEPTED = ("reprompt", "error")  # a press answered like this did not answer its question
 
 
@@ -39,6 +42,7 @@ class Dialogue:
         self.runtime = runtime
         self.sender = sender
         self.book = runtime.content.book
+        self.late = Late(runtime.sessions, PLATFORM, runtime.clock)
         self.languages: dict[str, str] = {}  # user -> language of their record, as last read
         self.dm_channels: dict[str, str] = {}  # user -> their DM with the bot, once seen
         self._turns: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
@@ -71,7 +75,7 @@ class Dialogue:
                 return False
             if press is not None and replies[0].kind not in NOT_ACCEPTED:
                 await self._fill_in(press, lang)
-            await self._post(user, channel, replies, lang)
+            await self._post(user, channel, replies, lang, inbound.event_id)
             return True
 
     async def press(self, press: Press) -> None:
@@ -79,7 +83,7 @@ class Dialogue:
         channel = press.channel or self.dm(press.user_id)
         if not press.values:  # submit with no box ticked: nothing to answer, the question stays open
             lang = self.languages.get(press.user_id, "ja")
-            await self._post(press.user_id, channel, [Outbound(self.book.say("slack.pick_first", lang), kind="reprompt")], lang)
+            await self._post(press.user_id, channel, [Outbound(self.book.say("slack.pick_first", lang), kind="reprompt")], lang, press.key)
             return
         if press.question_ref is None:  # a menu item, or options offered outside a question
             inbound = Inbound(PLATFORM, press.user_id, text=press.values[0], chat_id=press.channel, event_id=press.key)
@@ -98,14 +102,14 @@ class Dialogue:
 
     async def show_menu(self, user_id: str) -> None:
         arguments = menu(speaker(self.book, await self.language_for(user_id)))
-        posted = await self._retrying(self.sender.post_blocks, self.dm(user_id), arguments)
+        posted = await self._tried(self.sender.post_blocks, self.dm(user_id), arguments)
         if posted is not None:
             self.dm_channels[user_id] = posted.channel
 
     async def publish_home(self, user_id: str) -> None:
         async with self._turn(user_id):  # after the turns before it: the home shows their answers
             view = await home_view(self.runtime, user_id, await self.language_for(user_id))
-        await self._retrying(self.sender.publish, user_id, view)
+        await self._tried(self.sender.publish, user_id, view)
 
     async def open_modal(self, trigger_id: str, view: dict[str, Any]) -> Opened | None:
         """views.open, tried once: the trigger expires 3 seconds after the click, so waiting out a
@@ -117,7 +121,7 @@ class Dialogue:
             return None
 
     async def update_modal(self, opened: Opened, view: dict[str, Any]) -> None:
-        await self._retrying(self.sender.update_view, opened, view)
+        await self._tried(self.sender.update_view, opened, view)
 
     async def language_for(self, user_id: str) -> str:
         """The language of the person's record, else of their Slack locale."""
@@ -175,30 +179,46 @@ class Dialogue:
         say = speaker(self.book, lang)
         key = "slack.answered" if press.question_ref else "slack.picked"
         line = say(key, answer=escape(say("unit.list_join").join(press.labels)))
-        await self._retrying(self.sender.update, press.channel, press.message_ts, answered(press.message, press.block_id, line))
+        await self._tried(self.sender.update, press.channel, press.message_ts, answered(press.message, press.block_id, line))
 
-    async def _post(self, user: str, channel: str, replies: list[Outbound], lang: str) -> None:
+    async def _post(self, user: str, channel: str, replies: list[Outbound], lang: str, event_id: str | None) -> None:
+        """Each group of replies is one message. The first group Slack does not take in time goes
+        to the outbox with every reply after it, one row each, so they keep their order."""
+        key = turn_key(event_id)
+        behind = await self.late.behind(channel)
+        done = 0  # replies posted or refused for good
         for group in group_replies(replies):
-            posted = await self._retrying(self.sender.post, channel, group, lang)
-            if posted is None:
-                return  # the rest would arrive out of order; the person can ask again
-            self.dm_channels[user] = posted.channel
-
-    async def _retrying(self, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any | None:
-        for attempt in range(1, ATTEMPTS + 1):
+            if behind:
+                break
             try:
-                return await call(*args, **kwargs)
+                posted = await self.sender.post(channel, group, lang)
+            except TokenRefused as exc:
+                token_refused(PLATFORM, key, exc)
+                return
             except RetryLater as exc:
-                if attempt == ATTEMPTS:
-                    log.warning("Slack %s gave up after %d attempts: %s", _name(call), attempt, exc)
-                    return None
-                await asyncio.sleep(min(exc.retry_after if exc.retry_after is not None else attempt, LONGEST_WAIT))
+                await self.late.hand_over(
+                    channel, key, list(enumerate(replies))[done:], user_id=user, retry_after=exc.retry_after, reason=str(exc),
+                )
+                return
             except Undeliverable as exc:
-                log.warning("Slack refused %s: %s", _name(call), exc)
-                return None
-            except TokenRefused as exc:  # the token was good at start; someone revoked it since
-                log.error("Slack refused %s: %s", _name(call), exc)
-                return None
+                log.warning("Slack refused a reply: %s", exc)
+                return  # the rest would arrive out of order; the person can ask again
+            done += len(group)
+            self.dm_channels[user] = posted.channel
+        if done < len(replies):
+            await self.late.hand_over(
+                channel, key, list(enumerate(replies))[done:], user_id=user, reason="earlier replies are still in the outbox",
+            )
+
+    async def _tried(self, call: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any | None:
+        """A call that is not a reply (a menu, the App Home, a form filled in): retried inside the
+        client; when that gives up, logged and left (the person can ask again)."""
+        try:
+            return await call(*args, **kwargs)
+        except TokenRefused as exc:
+            log.error("Slack refused the bot's token on %s: %s", _name(call), exc)
+        except DeliveryError as exc:
+            log.warning("Slack %s gave up: %s", _name(call), exc)
         return None
 
 

@@ -4,7 +4,8 @@
 Start-up checks the bot token once with auth.test at HELPDESK_SLACK_API_URL and nowhere else; the
 answer serves every later request (`authorize`), so no request waits for a Web API call before its ack.
 Bolt's own client has no token (each request gets it from `authorize`); what this process posts on
-its own, the replies and the outbox's notices, goes through `SlackApp.sender`, whose client carries it.
+its own goes through clients that carry it: the replies (retried by slack_sdk within a bound), and
+the outbox's notices through `SlackApp.sender` (retried by the delivery worker).
 """
 
 from __future__ import annotations
@@ -27,10 +28,12 @@ from bot.app import App
 from bot.config import Settings, SettingsError
 from bot.engine.runtime import Runtime
 from bot.logs import configure_logging
+from bot.platforms.handover import ReplyRetry
 from bot.platforms.slack import intake
 from bot.platforms.slack.background import Background
 from bot.platforms.slack.dialogue import Dialogue
 from bot.platforms.slack.listeners import register
+from bot.platforms.slack.retries import reply_retry_handlers
 from bot.platforms.slack.sender import SlackSender, api_base
 from scheduler.background import delivering
 
@@ -80,7 +83,7 @@ class SlackApp:
     bolt: AsyncApp
     dialogue: Dialogue
     background: Background
-    sender: SlackSender  # with the bot token: for the delivery worker as for the replies
+    sender: SlackSender  # for the delivery worker: the bot token, no retries of the client's own
     signing_secret: str = field(repr=False)
 
     def web_app(self) -> web.Application:
@@ -90,12 +93,20 @@ class SlackApp:
 
 async def open_slack(
     runtime: Runtime, http: aiohttp.ClientSession, *, api_url: str, bot_token: str, signing_secret: str,
+    retry: ReplyRetry | None = None,
 ) -> SlackApp:
+    """`retry`: how long a reply is retried before it goes to the outbox (default 30 s)."""
     base = api_base(api_url)
-    client = AsyncWebClient(token=bot_token, base_url=base, session=http)
+    # The client that answers people retries transient failures itself, within the bound.
+    handlers = reply_retry_handlers(retry or ReplyRetry())
+    client = AsyncWebClient(token=bot_token, base_url=base, session=http, retry_handlers=handlers)
     identity = await _identify(client, base)
-    sender = SlackSender(client, runtime.content.book)
-    dialogue = Dialogue(runtime, sender)
+    dialogue = Dialogue(runtime, SlackSender(client, runtime.content.book))
+    # The delivery worker retries a row with its own backoff and must answer within its lease
+    # (scheduler/delivery.py), so its client carries the token but retries nothing itself.
+    sender = SlackSender(
+        AsyncWebClient(token=bot_token, base_url=base, session=http, retry_handlers=[]), runtime.content.book,
+    )
     background = Background()
     bolt = AsyncApp(
         name="helpdesk",
@@ -142,6 +153,7 @@ async def serve(application: App, *, port: int) -> None:
         slack = await open_slack(
             application.runtime, http, api_url=settings.slack_api_url,
             bot_token=secrets.bot_token, signing_secret=secrets.signing_secret,
+            retry=ReplyRetry.from_settings(settings),
         )
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()

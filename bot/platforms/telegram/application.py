@@ -19,6 +19,8 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.app import App
+from bot.platforms.handover import Late, ReplyRetry
+from bot.platforms.telegram.courier import Courier
 from bot.platforms.telegram.handlers import (
     Deps,
     on_error,
@@ -29,12 +31,13 @@ from bot.platforms.telegram.handlers import (
 )
 from bot.platforms.telegram.polling import ReadableUpdates
 from bot.platforms.telegram.presses import on_press
-from bot.platforms.telegram.replies import Replies
+from bot.platforms.telegram.replies import PLATFORM, Replies
 from bot.platforms.telegram.updates import id_of
 
 log = logging.getLogger(__name__)
 
-# How often a request refused with 429 is retried, each time after the retry_after Telegram gave.
+# How often a request refused with 429 is retried, each time after the retry_after Telegram gave
+# (every request waits meanwhile); a reply is then retried within its deadline (courier.py).
 FLOOD_RETRIES = 3
 # Only what the bot acts on: no edits, channel posts, reactions or membership events.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
@@ -56,13 +59,15 @@ class HelpdeskApplication(Application):
 
 
 def build_application(
-    app: App, token: str, *, request: BaseRequest | None = None, flood_limits: bool = True
+    app: App, token: str, *, request: BaseRequest | None = None, flood_limits: bool = True,
+    retry: ReplyRetry | None = None,
 ) -> Application:
     """Updates are processed one at a time (the library's default): a person's messages are
     answered in the order they were sent, which a flow needs.
 
     `request` and `flood_limits=False` are for bench/engine.py: Bot API calls answered in process,
-    and no waiting under Telegram's limits, so that it measures our code."""
+    and no waiting under Telegram's limits, so that it measures our code. `retry`: how long a reply
+    is tried before it goes to the outbox (default: the settings)."""
     # Any: the builder's bot type changes with its rate limiter (ExtBot[None] or ExtBot[int]).
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         ApplicationBuilder()
@@ -77,7 +82,9 @@ def build_application(
     if request is not None:
         builder = builder.request(request)
     application = builder.build()
-    deps = Deps(app.runtime, Replies(app.sessions, app.content.book))
+    replies = Replies(app.sessions, app.content.book)
+    courier = Courier(replies, Late(app.sessions, PLATFORM, app.runtime.clock), retry or ReplyRetry.from_settings(app.settings))
+    deps = Deps(app.runtime, replies, courier)
     message = filters.UpdateType.MESSAGE
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, partial(on_migrate, deps)))
     application.add_handler(MessageHandler(message & filters.ChatType.PRIVATE, partial(on_private_message, deps)))

@@ -14,6 +14,7 @@ from telegram.ext import ContextTypes
 
 from bot.engine.messages import Inbound
 from bot.engine.runtime import Runtime
+from bot.platforms.telegram.courier import Courier
 from bot.platforms.telegram.replies import PLATFORM, Replies, person_language
 from bot.platforms.telegram.updates import addressed_to_bot, id_of, inbound_from_message
 from bot.store import repo
@@ -28,6 +29,7 @@ Context = ContextTypes.DEFAULT_TYPE
 class Deps:
     runtime: Runtime
     replies: Replies
+    courier: Courier
 
 
 async def on_private_message(deps: Deps, update: Update, context: Context) -> None:
@@ -54,7 +56,7 @@ async def _answer(deps: Deps, bot: Bot, inbound: Inbound) -> None:
     assert inbound.chat_id is not None
     count = len(answered.replies)
     log.debug("update %s: %d repl%s", inbound.event_id, count, "y" if count == 1 else "ies")
-    await deps.replies.send_all(bot, inbound.chat_id, answered)
+    await deps.courier.deliver(bot, inbound.chat_id, answered, inbound.event_id, inbound.user_id)
 
 
 async def on_unhandled(update: Update, context: Context) -> None:

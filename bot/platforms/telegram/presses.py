@@ -80,7 +80,7 @@ async def _press(deps: Deps, update: Update, query: CallbackQuery, bot: Bot) -> 
     if not answered.replies:
         return None  # a repeated update: it was handled the first time
     await _settle(deps, bot, press.key, payload, answered.replies, chat.id, message.message_id, chosen, lang)
-    await deps.replies.send_all(bot, str(chat.id), answered)
+    await deps.courier.deliver(bot, str(chat.id), answered, inbound.event_id, inbound.user_id)
     return None
 
 

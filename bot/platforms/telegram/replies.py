@@ -91,18 +91,15 @@ class Replies:
     async def send(
         self, bot: Bot, chat_id: str, message: Outbound, keyboard: InlineKeyboardMarkup | None = None
     ) -> Message:
-        """Send one Outbound; returns the last Telegram message (the one with the keyboard). A
-        keyboard not made with the answer is stored now."""
+        """Send one Outbound, as the delivery worker does (replies to a message go through
+        courier.py); returns the last Telegram message (the one with the keyboard). A keyboard not
+        made with the answer is stored now."""
         parts = split_text(message.text)
         for part in parts[:-1]:
             await bot.send_message(chat_id, part)
         if keyboard is None and message.options:
             keyboard = await self.keyboard(chat_id, message, parts[-1])
         return await bot.send_message(chat_id, parts[-1], reply_markup=keyboard)
-
-    async def send_all(self, bot: Bot, chat_id: str, answered: Answered) -> None:
-        for index, reply in enumerate(answered.replies):
-            await self.send(bot, chat_id, reply, answered.keyboards.get(index))
 
 
 @dataclass(frozen=True)
