@@ -27,7 +27,7 @@ def delivery_error(exc: TelegramError) -> DeliveryError:
     if isinstance(exc, BadRequest):  # chat not found and the like: the same request fails again
         return Undeliverable(f"telegram: {exc.message}")
     if isinstance(exc, InvalidToken):  # every call fails until the token is fixed
-        return TokenRefused(f"telegram: token refused ({exc.message})")
+        return TokenRefused(f"telegram: the bot token was refused ({exc.message})")
     return RetryLater(f"telegram: {type(exc).__name__}: {exc.message}")  # NetworkError, TimedOut, 5xx
 
 
