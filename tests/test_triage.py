@@ -128,7 +128,7 @@ async def test_back_and_cancel_in_the_walk(convo: Convo) -> None:
     [
         (("playbooks/malware.yaml", "contacts: [", "contacts: [nowhere_desk, "), "unknown contact 'nowhere_desk'"),
         (("triage.yaml", "playbook: malware", "playbook: no_such_playbook"), "unknown playbook 'no_such_playbook'"),
-        (("incident.yaml", "playbook: ransomware,", "playbook: gone,"), "unknown playbook 'gone'"),
+        (("incident.yaml", "playbook: ransomware\n", "playbook: gone\n"), "unknown playbook 'gone'"),
     ],
 )
 def test_content_check_fails_on_dangling_references(tmp_path: Path, edit: tuple[str, str, str], problem: str) -> None:
