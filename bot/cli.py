@@ -132,7 +132,14 @@ def content_check(
     if issues:
         typer.echo(f"{len(issues)} problem(s) in {target}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"content OK: {target}")
+    from bot.content.loader import load_content
+    from bot.intake.check import overlapping_phrases
+
+    # Warnings, not errors: the secretariat decides which phrase to reword (content/intake.yaml).
+    overlaps = overlapping_phrases(load_content(target))
+    typer.echo(f"content OK: {target}" + (f" ({len(overlaps)} intake phrase warning(s) follow)" if overlaps else ""))
+    for overlap in overlaps:
+        typer.echo(f"warning: intake phrases: {overlap}")
 
 
 @content_app.command("diagram")
@@ -156,6 +163,7 @@ def content_diagram(which: str = typer.Argument("triage", help="triage, or a flo
 def _register() -> None:
     # Command groups live in modules named for their job; they are registered here.
     from bot.cli_export import export_app
+    from bot.cli_intake import intake_app
     from bot.cli_people import register as register_people
     from bot.cli_programme import event_app, notice_app, scheduler_app, visit_app
 
@@ -165,6 +173,7 @@ def _register() -> None:
     app.add_typer(event_app, name="event")
     app.add_typer(notice_app, name="notice")
     app.add_typer(scheduler_app, name="scheduler")
+    app.add_typer(intake_app, name="intake")
 
 
 _register()
