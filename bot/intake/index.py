@@ -62,7 +62,8 @@ class IntakeIndex:
         # The weight of a token no phrase has: as rare as the rarest known one, so words the
         # content never mentions lower the coverage instead of being ignored.
         self._unknown_idf = max(self._bm25.idf.values(), default=1.0)
-        self._phrase_weight = [sum(self._weight(t) for t in tokens) for tokens in self._token_sets]
+        self._token_weights = [[(t, self._weight(t)) for t in tokens] for tokens in self._token_sets]
+        self._phrase_weight = [sum(w for _, w in pairs) for pairs in self._token_weights]
         # Every token of a target's phrases: a message may say two things its phrases say apart
         # (暗号化 in one, 身代金 in another), and both count for that target.
         self._target_tokens: list[set[str]] = [set() for _ in self.targets]
@@ -85,13 +86,17 @@ class IntakeIndex:
         top = max(max(scores), 1e-9)
         normalised = self.normaliser.text(text)
         best: dict[int, tuple[float, float, int]] = {}
+        shares: dict[int, float] = {}  # target -> the share of the message its phrases have
         for number, bm in zip(numbers, scores):
-            overlap = self._overlap(query, weights, total, number)
+            owner = self._owner[number]
+            if owner not in shares:
+                said = self._target_tokens[owner]
+                shares[owner] = sum(w for t, w in weights.items() if t in said) / total
+            overlap = self._overlap(shares[owner], weights, number)
             score = (
                 BM25_WEIGHT * float(bm) / top + OVERLAP_WEIGHT * overlap
                 + FUZZY_WEIGHT * fuzz.ratio(normalised, self._texts[number]) / 100
             )
-            owner = self._owner[number]
             if owner not in best or score > best[owner][0]:
                 best[owner] = (score, overlap, number)
         ranked = sorted(best.items(), key=lambda item: item[1][0], reverse=True)[:limit]
@@ -100,13 +105,10 @@ class IntakeIndex:
             for owner, (score, overlap, number) in ranked
         ]
 
-    def _overlap(self, query: list[str], weights: Mapping[str, float], total: float, number: int) -> float:
-        """F0.5 of the shared tokens' weight: the share of the message the phrase has (precision)
-        and the share of the phrase the message has (recall)."""
-        tokens = self._token_sets[number]
-        said = self._target_tokens[self._owner[number]]
-        precision = sum(weights[t] for t in query if t in said) / total
-        recall = sum(self._weight(t) for t in tokens if t in weights) / self._phrase_weight[number]
+    def _overlap(self, precision: float, weights: Mapping[str, float], number: int) -> float:
+        """F0.5 of the shared tokens' weight: the share of the message the target's phrases have
+        (precision) and the share of this phrase the message has (recall)."""
+        recall = sum(w for t, w in self._token_weights[number] if t in weights) / self._phrase_weight[number]
         if precision + recall == 0:
             return 0.0
         return (1 + BETA2) * precision * recall / (BETA2 * precision + recall)
