@@ -110,8 +110,8 @@ class SchedulerService:
     async def housekeeping(self) -> None:
         async with self.sessions.begin() as session:
             forgotten = await forget_old(session, self.clock())
-        log.info("housekeeping: %d de-duplication key(s) and %d keyboard(s) forgotten",
-                 forgotten.event_keys, forgotten.keyboards)
+        log.info("housekeeping: %d de-duplication key(s), %d keyboard(s) and %d intake miss(es) forgotten",
+                 forgotten.event_keys, forgotten.keyboards, forgotten.misses)
 
     def _reconcile(self, future: list[Reminder]) -> None:
         wanted = {reminder.ref: reminder for reminder in future}

@@ -20,8 +20,9 @@ from bot.intake.normalise import Normaliser
 from bot.intake.reading import read
 from bot.intake.targets import targets_of
 from bot.store import repo
+from bot.store.housekeeping import forget_old
 from bot.store.models import Incident, IntakeMiss
-from tests.conftest import Convo, add_company
+from tests.conftest import Clock, Convo, add_company
 
 CASES = yaml.safe_load((Path(__file__).parent / "intake_cases.yaml").read_text(encoding="utf-8"))["cases"]
 
@@ -240,3 +241,16 @@ async def test_cli_try_and_misses_for_the_secretariat_only(runtime: Runtime, run
     assert "ちょっと相談なんですけど" in listed.stdout
     refused = run_cli("intake", "misses", "--as", "tanaka")
     assert refused.returncode == 3 and "ちょっと相談" not in refused.stdout
+
+
+async def test_misses_are_forgotten_after_a_quarter(runtime: Runtime, clock: Clock) -> None:
+    convo = await member(runtime)
+    await convo.send("ちょっと相談なんですけど")
+    clock.advance(days=60)
+    await convo.send("よくわからないことがある")
+    clock.advance(days=31)
+    async with runtime.sessions.begin() as session:
+        forgotten = await forget_old(session, clock())
+    async with runtime.sessions() as session:
+        left = [row.text for row in await session.scalars(select(IntakeMiss))]
+    assert (forgotten.misses, left) == (1, ["よくわからないことがある"])
