@@ -272,6 +272,9 @@ class Lexicon(Strict):
     # For the free-text intake: word -> the ways people also write it (kana, other spellings,
     # English); every variant is read as the word before matching, so phrases need not list them all.
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    # Endings that hedge or soften (かもしれない, みたいです): they say nothing about what happened,
+    # and left in they would match every phrase that hedges the same way.
+    fillers: list[str] = Field(default_factory=list)
 
     @field_validator("date_patterns")
     @classmethod

@@ -39,9 +39,11 @@ class Match:
 
 
 class IntakeIndex:
-    def __init__(self, targets: Sequence[Target], synonyms: Mapping[str, Sequence[str]]) -> None:
+    def __init__(
+        self, targets: Sequence[Target], synonyms: Mapping[str, Sequence[str]], fillers: Sequence[str] = (),
+    ) -> None:
         self.targets = list(targets)
-        self.normaliser = Normaliser(synonyms)
+        self.normaliser = Normaliser(synonyms, fillers)
         self._owner: list[int] = []  # phrase number -> target number
         self._phrases: list[str] = []
         self._texts: list[str] = []  # each phrase as the normaliser reads it, for rapidfuzz

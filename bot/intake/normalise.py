@@ -43,7 +43,7 @@ def fold(text: str) -> str:
 class Normaliser:
     """Built once from the lexicon's synonyms: one pattern, longest spelling first."""
 
-    def __init__(self, synonyms: Mapping[str, Sequence[str]]) -> None:
+    def __init__(self, synonyms: Mapping[str, Sequence[str]], fillers: Sequence[str] = ()) -> None:
         table: dict[str, str] = {}
         for word, variants in synonyms.items():
             canonical = fold(word)
@@ -52,9 +52,13 @@ class Normaliser:
         self._table = table
         alternatives = [_bounded(s) for s in sorted(table, key=len, reverse=True) if s]
         self._pattern = re.compile("|".join(alternatives)) if alternatives else None
+        folded_fillers = sorted({fold(f) for f in fillers if f.strip()}, key=len, reverse=True)
+        self._fillers = re.compile("|".join(map(_bounded, folded_fillers))) if folded_fillers else None
 
     def text(self, raw: str) -> str:
         folded = fold(raw)
+        if self._fillers is not None:
+            folded = self._fillers.sub(" ", folded)
         if self._pattern is None:
             return folded
         # A canonical word in front of a Latin word needs a space, or the two would run together.

@@ -24,7 +24,8 @@ def index_for(content: Content) -> IntakeIndex:
     """One index per content set, built on first use (~40 ms) and kept: content is loaded once."""
     held = _indexes.get(id(content))
     if held is None or held[0] is not content:
-        held = (content, IntakeIndex(targets_of(content), content.words.lexicon.synonyms))
+        lexicon = content.words.lexicon
+        held = (content, IntakeIndex(targets_of(content), lexicon.synonyms, lexicon.fillers))
         _indexes[id(content)] = held
     return held[1]
 
