@@ -52,8 +52,9 @@ class IntakeIndex:
             for phrase in target.phrases:
                 self._owner.append(number)
                 self._phrases.append(phrase)
-                self._texts.append(self.normaliser.text(phrase))
-                corpus.append(self.normaliser.tokens(phrase) or ["\0"])
+                text = self.normaliser.text(phrase)
+                self._texts.append(text)
+                corpus.append(self.normaliser.tokens_of(text) or ["\0"])
         self._token_sets = [set(tokens) for tokens in corpus]
         # Only phrases sharing a token with the message are scored: a few dozen of several hundred.
         self._postings: dict[str, list[int]] = defaultdict(list)
@@ -75,7 +76,8 @@ class IntakeIndex:
     def rank(self, text: str, limit: int = 3, exclude: int | None = None) -> list[Match]:
         """The best `limit` targets, best first; targets sharing nothing with the text are left out.
         `exclude`: a phrase number to leave out (content check asks where each phrase goes without itself)."""
-        tokens = self.normaliser.tokens(text)
+        normalised = self.normaliser.text(text)
+        tokens = self.normaliser.tokens_of(normalised)
         if not tokens:
             return []
         query = list(dict.fromkeys(tokens))
@@ -86,7 +88,6 @@ class IntakeIndex:
             return []
         scores = self._bm25.get_batch_scores(query, numbers)
         top = max(max(scores), 1e-9)
-        normalised = self.normaliser.text(text)
         best: dict[int, tuple[float, float, int]] = {}
         shares: dict[int, float] = {}  # target -> the share of the message its phrases have
         for number, bm in zip(numbers, scores):

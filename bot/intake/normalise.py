@@ -10,7 +10,7 @@ through the same index, which is why a synonym may map an English word to a Japa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from bot.engine.parse import clean_text
 
@@ -41,7 +41,7 @@ def fold(text: str) -> str:
 
 
 class Normaliser:
-    """Built once from the lexicon's synonyms: one pattern, longest spelling first."""
+    """Built once from the lexicon's synonyms and fillers: one pattern each, longest spelling first."""
 
     def __init__(self, synonyms: Mapping[str, Sequence[str]], fillers: Sequence[str] = ()) -> None:
         table: dict[str, str] = {}
@@ -50,10 +50,8 @@ class Normaliser:
             for spelling in (word, *variants):
                 table.setdefault(fold(spelling), canonical)
         self._table = table
-        alternatives = [_bounded(s) for s in sorted(table, key=len, reverse=True) if s]
-        self._pattern = re.compile("|".join(alternatives)) if alternatives else None
-        folded_fillers = sorted({fold(f) for f in fillers if f.strip()}, key=len, reverse=True)
-        self._fillers = re.compile("|".join(map(_bounded, folded_fillers))) if folded_fillers else None
+        self._pattern = _alternation(table)
+        self._fillers = _alternation(fold(f) for f in fillers if f.strip())
 
     def text(self, raw: str) -> str:
         folded = fold(raw)
@@ -65,8 +63,12 @@ class Normaliser:
         return self._pattern.sub(lambda m: f" {self._table[m.group(0)]} ", folded)
 
     def tokens(self, raw: str) -> list[str]:
+        return self.tokens_of(self.text(raw))
+
+    def tokens_of(self, text: str) -> list[str]:
+        """The tokens of a text already read by `text`."""
         out: list[str] = []
-        for run in _RUNS.findall(self.text(raw)):
+        for run in _RUNS.findall(text):
             if _LATIN.match(run):
                 if run not in _STOP:
                     out.append(_stem(run))
@@ -78,14 +80,23 @@ class Normaliser:
         return out
 
 
-def _bounded(spelling: str) -> str:
-    """A Latin spelling matches whole words only: 'hp' must not match inside 'php'."""
-    pattern = re.escape(spelling)
-    if _LATIN.match(spelling[0]):
-        pattern = "(?<![a-z0-9])" + pattern
-    if _LATIN.match(spelling[-1]):
-        pattern += "(?![a-z0-9])"
-    return pattern
+def _alternation(spellings: Iterable[str]) -> re.Pattern[str] | None:
+    """One pattern for all spellings, longest first. A Latin end matches at a word boundary only
+    ('hp' must not match inside 'php'); spellings are grouped by which ends are Latin, so each group
+    checks its boundary once instead of once per spelling (this pattern runs on every message)."""
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    for spelling in sorted(set(spellings), key=len, reverse=True):
+        if spelling:
+            ends = (bool(_LATIN.match(spelling[0])), bool(_LATIN.match(spelling[-1])))
+            groups.setdefault(ends, []).append(re.escape(spelling))
+    if not groups:
+        return None
+    parts = []
+    for (latin_start, latin_end), escaped in sorted(groups.items(), reverse=True):
+        parts.append(
+            ("(?<![a-z0-9])" if latin_start else "") + "(?:" + "|".join(escaped) + ")" + ("(?![a-z0-9])" if latin_end else "")
+        )
+    return re.compile("|".join(parts))
 
 
 def _stem(word: str) -> str:
