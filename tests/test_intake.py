@@ -254,3 +254,13 @@ async def test_misses_are_forgotten_after_a_quarter(runtime: Runtime, clock: Clo
     async with runtime.sessions() as session:
         left = [row.text for row in await session.scalars(select(IntakeMiss))]
     assert (forgotten.misses, left) == (1, ["よくわからないことがある"])
+
+
+async def test_wanting_to_stop_pauses_the_hearing_with_its_answers(runtime: Runtime) -> None:
+    convo = await member(runtime)
+    await convo.send("/hearing")
+    asked = convo.key()
+    await convo.send("やめたい")  # issue 16: not a format hint, the flow stops and keeps what was answered
+    assert runtime.content.book.say("flow.paused", "ja") in convo.text
+    await convo.send("/hearing")
+    convo.expect(asked or "")
