@@ -134,7 +134,14 @@ def content_check(
     if issues:
         typer.echo(f"{len(issues)} problem(s) in {target}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"content OK: {target}")
+    from bot.content.loader import load_content
+    from bot.intake.check import overlapping_phrases
+
+    # Warnings, not errors: the secretariat decides which phrase to reword (content/intake.yaml).
+    overlaps = overlapping_phrases(load_content(target))
+    typer.echo(f"content OK: {target}" + (f" ({len(overlaps)} intake phrase warning(s) follow)" if overlaps else ""))
+    for overlap in overlaps:
+        typer.echo(f"warning: intake phrases: {overlap}")
 
 
 @content_app.command("diagram")
@@ -159,6 +166,7 @@ def _register() -> None:
     # Command groups live in modules named for their job; they are registered here.
     from bot.cli_doctor import register as register_doctor
     from bot.cli_export import export_app
+    from bot.cli_intake import intake_app
     from bot.cli_people import register as register_people
     from bot.cli_programme import event_app, notice_app, scheduler_app, visit_app
 
@@ -169,6 +177,7 @@ def _register() -> None:
     app.add_typer(notice_app, name="notice")
     app.add_typer(scheduler_app, name="scheduler")
     register_doctor(app)
+    app.add_typer(intake_app, name="intake")
 
 
 _register()

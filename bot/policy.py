@@ -54,17 +54,19 @@ class Action(str, Enum):
     OVERVIEW = "overview"
     READ_AUDIT = "read_audit"
     PURGE_COMPANY = "purge_company"
+    READ_INTAKE_MISSES = "read_intake_misses"  # what people wrote that the intake did not match
 
 
 SECRETARIAT_ONLY = {
     Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
-    Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY,
+    Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY, Action.READ_INTAKE_MISSES,
 }
 # Logged even when allowed: reading or exporting a company's data, and the secretariat's actions.
 # Inviting, changing a role and purging are logged by their commands, with what they did.
 AUDITED_WHEN_ALLOWED = {
     Action.READ_HEARING, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
     Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
+    Action.READ_INTAKE_MISSES,
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.engine.runtime import Runtime
-from bot.store.models import AuditEntry, Company, Incident, Person
+from bot.store.models import AuditEntry, Company, Incident, IntakeMiss, Person
 from tests.conftest import Clock, Convo
 
 pytestmark = pytest.mark.slow
@@ -160,6 +160,7 @@ async def test_linking_slack_and_telegram_to_one_person(runtime: Runtime, setup)
 async def test_purge_deletes_a_company_and_says_what(runtime: Runtime, setup, run_cli) -> None:  # type: ignore[no-untyped-def]
     lead_b = Convo(runtime, "lead_b")
     await lead_b.send(f"/start {setup['lead_b']}")
+    await lead_b.send("B社の件でちょっと相談なんですけど")  # kept by the intake: their own words go too
     await lead_b.send("/incident")
     for answer in ["1", "不審なメール", "3", "3"]:
         await lead_b.send(answer)
@@ -171,6 +172,7 @@ async def test_purge_deletes_a_company_and_says_what(runtime: Runtime, setup, ru
     async with runtime.sessions() as session:
         assert await session.scalar(select(Company).where(Company.name == "B社")) is None
         assert list(await session.scalars(select(Incident))) == []
+        assert [m.person_id for m in await session.scalars(select(IntakeMiss))] == []
         purges = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "purge_company")))
     assert len(purges) == 1 and purges[0].target == "B社"
 

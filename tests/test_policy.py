@@ -32,7 +32,7 @@ COMPANY_DATA = {
 }
 SECRETARIAT_ONLY = [
     Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
-    Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY,
+    Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY, Action.READ_INTAKE_MISSES,
 ]
 # Acting for one's own company, with no other company's data involved.
 OWN_WORK = {

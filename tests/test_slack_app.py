@@ -101,8 +101,8 @@ async def test_first_contact_takes_the_language_and_name_from_slack(
     await bot.send(japanese.message("hello"))
     await bot.settle()
     book = runtime.content.book
-    assert slack_api.posts(english.user_id)[0].text == from_engine(book.say("router.fallback", "en"))
-    assert slack_api.posts(japanese.user_id)[0].text == from_engine(book.say("router.fallback", "ja"))
+    assert slack_api.posts(english.user_id)[0].text == from_engine(book.say("intake.unreadable", "en"))
+    assert slack_api.posts(japanese.user_id)[0].text == from_engine(book.say("intake.unreadable", "ja"))
     async with runtime.sessions() as session:
         person = await repo.person_by_platform(session, "slack", english.user_id)
         assert person is not None and (person.language, person.display_name) == ("en", "person-u0english1")
@@ -111,7 +111,7 @@ async def test_first_contact_takes_the_language_and_name_from_slack(
     await bot.send(english.message("/lang ja"))
     await bot.send(english.message("hello"))
     await bot.settle()
-    assert slack_api.posts(english.user_id)[-1].text == from_engine(book.say("router.fallback", "ja"))
+    assert slack_api.posts(english.user_id)[-1].text == from_engine(book.say("intake.unreadable", "ja"))
     assert len(slack_api.since(0, "users.info")) == asked
 
 

@@ -128,7 +128,7 @@ async def test_back_and_cancel_in_the_walk(convo: Convo) -> None:
     [
         (("playbooks/malware.yaml", "contacts: [", "contacts: [nowhere_desk, "), "unknown contact 'nowhere_desk'"),
         (("triage.yaml", "playbook: malware", "playbook: no_such_playbook"), "unknown playbook 'no_such_playbook'"),
-        (("incident.yaml", "playbook: ransomware,", "playbook: gone,"), "unknown playbook 'gone'"),
+        (("incident.yaml", "playbook: ransomware\n", "playbook: gone\n"), "unknown playbook 'gone'"),
         # a misspelt next: that breaks the id pattern is still named as the node it does not find
         (("triage.yaml", "next: pc_symptom", "next: pc-sympton"), "unknown node 'pc-sympton'"),
     ],

@@ -17,6 +17,7 @@ from bot.content.models import (
     ContactBook,
     FlowIndex,
     Group,
+    IntakeConfig,
     Lexicon,
     Messages,
     Part,
@@ -60,6 +61,7 @@ class Content:
     flows: dict[str, CompiledFlow]
     contacts: ContactBook | None
     response: ResponseContent
+    intake: IntakeConfig | None = None  # content/intake.yaml: the bot's tasks for free text
 
     def hearing_flow(self, course: str) -> CompiledFlow | None:
         return next((f for f in self.flows.values() if f.definition.course == course), None)
@@ -301,6 +303,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
     if contacts:
         _check_contacts(c, contacts_path, contacts)
     response = load_response(c, directory, contacts)
+    intake = c.model(directory / "intake.yaml", IntakeConfig, required=False)
     if c.issues or messages is None or lexicon is None:
         return c, None
     content = Content(
@@ -311,6 +314,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         flows=flows,
         contacts=contacts,
         response=response,
+        intake=intake,
     )
     return c, content
 

@@ -269,6 +269,12 @@ class Lexicon(Strict):
     counters: list[str] = Field(default_factory=list)
     multipliers: dict[str, int]
     list_separators: str
+    # For the free-text intake: word -> the ways people also write it (kana, other spellings,
+    # English); every variant is read as the word before matching, so phrases need not list them all.
+    synonyms: dict[str, list[str]] = Field(default_factory=dict)
+    # Endings that hedge or soften (かもしれない, みたいです): they say nothing about what happened,
+    # and left in they would match every phrase that hedges the same way.
+    fillers: list[str] = Field(default_factory=list)
 
     @field_validator("date_patterns")
     @classmethod
@@ -301,10 +307,29 @@ class TriageOption(Strict):
     next: str = Field(min_length=1)
 
 
+class Examples(Strict):
+    """How people put it in their own words, for the free-text intake (bot/intake): casual and
+    polite, kana and kanji, the typos people make. Five or more per language, so one odd phrase
+    cannot decide a match on its own."""
+
+    ja: list[str] = Field(min_length=5)
+    en: list[str] = Field(min_length=5)
+
+    @field_validator("ja", "en")
+    @classmethod
+    def _not_blank(cls, phrases: list[str]) -> list[str]:
+        if any(not p.strip() for p in phrases):
+            raise ValueError("an example phrase is empty")
+        refuse_duplicates("example phrases", phrases)
+        return phrases
+
+
 class Outcome(Strict):
     """A leaf: what to do right now and whom to contact."""
 
     title: Text
+    # Its first steps are shown at once when free text clearly names it (ransomware, a leak…).
+    urgent: bool = False
     summary: Text
     first_steps: list[Text] = Field(default_factory=list)
     contacts: list[Id] = Field(min_length=1)
@@ -319,6 +344,7 @@ class TriageNode(Strict):
     help: Text | None = None
     options: list[TriageOption] | None = None
     outcome: Outcome | None = None
+    examples: Examples | None = None  # a leaf's phrases for the free-text intake
     source: str | None = None
 
     @model_validator(mode="after")
@@ -338,6 +364,30 @@ class TriageTree(Strict):
     start: Id
     source: str | None = None
     nodes: list[TriageNode] = Field(min_length=1)
+
+
+# --- free-text intake (content/intake.yaml): the bot's own tasks and how sure a match must be
+
+
+class IntakeTask(Strict):
+    id: Id
+    command: str = Field(pattern=r"^[a-z]+$")  # the chat command it runs, without the slash
+    label: Text  # the button
+    examples: Examples
+
+
+class IntakeConfig(Strict):
+    candidate_overlap: float = Field(gt=0, le=1)
+    confident_overlap: float = Field(gt=0, le=1)
+    confident_margin: float = Field(ge=0, lt=1)
+    candidates: int = Field(default=3, ge=1, le=3)
+    tasks: list[IntakeTask] = Field(min_length=1)
+
+    @field_validator("tasks")
+    @classmethod
+    def _unique_tasks(cls, tasks: list[IntakeTask]) -> list[IntakeTask]:
+        refuse_duplicates("task ids", [t.id for t in tasks])
+        return tasks
 
 
 # --- playbooks (content/playbooks/*.yaml): first-response checklists
@@ -393,6 +443,7 @@ class CategoryRoute(Strict):
 
     playbook: Id | None = None
     contacts: list[Id] = Field(default_factory=list)
+    examples: Examples | None = None  # how people ask to report this kind, for the free-text intake
 
 
 class ReportSection(Strict):
@@ -440,6 +491,7 @@ class Retention(Strict):
     link_codes_days: int = Field(default=30, ge=1)  # counted from the code's expiry
     outbox_days: int = Field(default=180, ge=7)  # sent or failed deliveries; pending rows are never dropped
     audit_days: int = Field(default=730, ge=30)
+    intake_misses_days: int = Field(default=90, ge=1)  # long enough to learn phrases from, short for people's words
     source: str = "the secretariat's operating choice; no retention rule in seed 000"
 
 

@@ -16,6 +16,9 @@ from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
 from bot.handlers.incident import handle_form, handle_incident, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
+from bot.handlers.intake import REF_PREFIX as INTAKE_REF
+from bot.handlers.intake import handle_desk, handle_free_text, offer_switch
+from bot.handlers.intake import handle_press as handle_intake_press
 from bot.handlers.link import handle_link
 from bot.handlers.overview import handle_overview
 from bot.handlers.report import handle_report
@@ -41,6 +44,7 @@ COMMANDS: dict[str, Handler] = {
     "event": events.handle_event,
     "events": events.handle_events,
     "notice": notices.handle_notice,
+    "desk": handle_desk,
 }
 # Buttons under notices (reminders, event invitations, broadcast previews): "<prefix>:<id>".
 PRESSES: dict[str, Handler] = {
@@ -97,13 +101,17 @@ async def route(ctx: Ctx, inbound: Inbound) -> list[Outbound]:
             return [Outbound(ctx.say("router.no_flow"), kind="error")]
         return [Outbound(ctx.say("router.unknown_command", command=name), kind="error")]
     if active is not None:
-        return await run_step(ctx, active, FlowInput("message", text=inbound.text))
+        replies = await run_step(ctx, active, FlowInput("message", text=inbound.text))
+        if any(r.kind == "reprompt" for r in replies):
+            # Not an answer: maybe an emergency or another request, which the flow must not hide.
+            replies += await offer_switch(ctx, text)
+        return replies
     if not text:
         return [Outbound(ctx.say("router.empty"))]
     word = ctx.content.words.commands.get(word_key(text))
     if word in COMMANDS:
         return await COMMANDS[word](ctx, inbound, "")
-    return [Outbound(ctx.say("router.fallback"))]
+    return await handle_free_text(ctx, inbound, text)
 
 
 async def _press(ctx: Ctx, inbound: Inbound, active: object) -> list[Outbound]:
@@ -111,6 +119,8 @@ async def _press(ctx: Ctx, inbound: Inbound, active: object) -> list[Outbound]:
     prefix, _, rest = (inbound.reply_to or "").partition(":")
     if prefix == INCIDENT_REF:
         return await handle_press(ctx, inbound, rest)
+    if prefix == INTAKE_REF:
+        return await handle_intake_press(ctx, inbound, rest, COMMANDS)
     if prefix in PRESSES:
         return await PRESSES[prefix](ctx, inbound, rest)
     ref = split_ref(inbound.reply_to)

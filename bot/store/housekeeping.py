@@ -1,6 +1,7 @@
 """Forgetting what only mattered for a while: inbound de-duplication keys, Telegram keyboards,
-/link codes, finished deliveries and old audit entries, each after the time content/programme.yaml
-(`retention:`) gives it.
+/link codes, finished deliveries, old audit entries and the intake's misses (people's own words,
+kept only as long as the secretariat needs to learn from them), each after the time
+content/programme.yaml (`retention:`) gives it.
 
 Every inbound message leaves a processed_events row and every Telegram keyboard a callback_keys row;
 every notice leaves outbox rows and every read or refusal an audit row. Nothing else deletes them
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.models import Retention
 from bot.store.core import rows_matched
-from bot.store.models import AuditEntry, CallbackKey, LinkCode, OutboxClaim, OutboxRow, ProcessedEvent
+from bot.store.models import AuditEntry, CallbackKey, IntakeMiss, LinkCode, OutboxClaim, OutboxRow, ProcessedEvent
 
 FINISHED = ("sent", "failed")  # a pending or sending row is a notice still owed to someone
 
@@ -32,6 +33,7 @@ class Forgotten:
     link_codes: int = 0
     deliveries: int = 0
     audit_entries: int = 0
+    misses: int = 0
 
 
 async def forget_old(session: AsyncSession, now: datetime, retention: Retention) -> Forgotten:
@@ -51,4 +53,5 @@ async def forget_old(session: AsyncSession, now: datetime, retention: Retention)
         link_codes=await count(delete(LinkCode).where(LinkCode.expires_at < before(retention.link_codes_days))),
         deliveries=await count(delete(OutboxRow).where(old_deliveries)),
         audit_entries=await count(delete(AuditEntry).where(AuditEntry.at < before(retention.audit_days))),
+        misses=await count(delete(IntakeMiss).where(IntakeMiss.created_at < before(retention.intake_misses_days))),
     )

@@ -429,3 +429,20 @@ class SchedulerJob(Base):
     id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
     job_state: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class IntakeMiss(Base):
+    """Free text the intake could not match with confidence (issue 16): kept so the secretariat can
+    add phrases to the content. Read only through `helpdesk intake misses` (secretariat)."""
+
+    __tablename__ = "intake_misses"
+    __table_args__ = (Index("ix_intake_misses_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    platform: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)  # the message as read, cut to what the intake reads
+    best: Mapped[str | None] = mapped_column(String(100))  # the best target's key, if any
+    score: Mapped[float | None] = mapped_column(Float)

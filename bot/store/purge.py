@@ -16,6 +16,7 @@ from bot.store.models import (
     Identity,
     Incident,
     IncidentEvent,
+    IntakeMiss,
     Invitation,
     OutboxRow,
     Person,
@@ -28,7 +29,8 @@ async def _count(session: AsyncSession, statement: Executable) -> int:
 
 async def purge_company(session: AsyncSession, company: Company) -> dict[str, int]:
     """Delete the company, its people (with their accounts, conversations and answers), its
-    incidents and timelines, invitations, chats and queued messages. Returns what was deleted."""
+    incidents and timelines, invitations, chats, queued messages and what they wrote that the intake
+    kept (their own words). Returns what was deleted."""
     people = select(Person.id).where(Person.company_id == company.id)
     conversations = select(Conversation.id).where(Conversation.person_id.in_(people))
     incidents = select(Incident.id).where(Incident.company_id == company.id)
@@ -41,6 +43,7 @@ async def purge_company(session: AsyncSession, company: Company) -> dict[str, in
         "invitations": await _count(session, select(func.count()).where(Invitation.company_id == company.id)),
         "chats": await _count(session, select(func.count()).where(Chat.company_id == company.id)),
         "queued_messages": await _count(session, select(func.count()).where(OutboxRow.person_id.in_(people))),
+        "intake_misses": await _count(session, select(func.count()).where(IntakeMiss.person_id.in_(people))),
     }
     # Children first, so the result is the same with or without the database's ON DELETE rules.
     await session.execute(delete(IncidentEvent).where(IncidentEvent.incident_id.in_(incidents)))
@@ -49,6 +52,7 @@ async def purge_company(session: AsyncSession, company: Company) -> dict[str, in
     await session.execute(delete(Conversation).where(Conversation.person_id.in_(people)))
     await session.execute(delete(OutboxRow).where(OutboxRow.person_id.in_(people)))
     await session.execute(delete(Identity).where(Identity.person_id.in_(people)))
+    await session.execute(delete(IntakeMiss).where(IntakeMiss.person_id.in_(people)))
     await session.execute(delete(Invitation).where(Invitation.company_id == company.id))
     await session.execute(delete(Chat).where(Chat.company_id == company.id))
     await session.execute(delete(Person).where(Person.company_id == company.id))
