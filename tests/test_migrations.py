@@ -35,7 +35,7 @@ def test_the_fast_head_lookup_agrees_with_alembic() -> None:
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
 
 
-async def test_0006h4_unlinks_a_visit_expert_of_another_company_and_keeps_the_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_0006_unlinks_a_visit_expert_of_another_company_and_keeps_the_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sqlalchemy import text
 
     from bot.store.db import upgrade

@@ -5,7 +5,7 @@ another company with the same name could be linked and receive the visit's notic
 Links to an expert not assigned to the visit's company are dropped; every visit keeps the name
 it shows (expert_name) as it was.
 
-Revision ID: 0006h4
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0006h4"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None
