@@ -192,8 +192,6 @@ def overview(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Every company: hearing completion, open incidents by severity, next visit."""
-    import csv
-
     from bot.app import open_app
     from bot.cli_auth import require
     from bot.policy import Action
@@ -209,9 +207,9 @@ def overview(
     header = ["company", "course", "members", "hearing", "status", "incidents", "next_visit"]
     table = [[str(r.as_params()[h]) for h in header] for r in rows]
     if fmt is TableFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(table)
+        from bot.reports.cells import write_csv
+
+        write_csv(sys.stdout, [header, *table])
         return
     from bot.reports.hearing import display_width
 

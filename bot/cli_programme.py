@@ -169,8 +169,6 @@ def visit_list(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """List visits (coming ones unless --all), Japan time, with the answers to the reminders."""
-    import csv
-
     from bot.store.models import utcnow
     from scheduler.localtime import format_cli
     from scheduler.visits import company_named, list_visits
@@ -197,7 +195,9 @@ def visit_list(
     table = _run("manage_visits", make, actor, company)
     header = ["id", "company", "no", "title", "at", "mode", "place", "expert", "status", "replies"]
     if fmt is Format.csv:
-        csv.writer(sys.stdout).writerows([header, *table])
+        from bot.reports.cells import write_csv
+
+        write_csv(sys.stdout, [header, *table])
         return
     if not table:
         typer.echo("no visits")
@@ -320,8 +320,6 @@ def event_attendees(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Who comes (yes), who waits, who said no: name, company, account, when they answered."""
-    import csv
-
     from scheduler.events import attendees
     from scheduler.localtime import format_cli
 
@@ -335,7 +333,9 @@ def event_attendees(
 
     table = _run("manage_events", make, actor)
     if fmt is Format.csv:
-        csv.writer(sys.stdout).writerows([["answer", "name", "company", "account", "answered"], *table])
+        from bot.reports.cells import write_csv
+
+        write_csv(sys.stdout, [["answer", "name", "company", "account", "answered"], *table])
         return
     for line in table:
         typer.echo("\t".join(line))

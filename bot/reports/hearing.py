@@ -200,6 +200,8 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from bot.reports.cells import text_only_workbook
+
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     missing_fill = PatternFill("solid", fgColor="FCE4D6")
@@ -255,6 +257,7 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
     table(answers, header, rows, missing)
     for item in report.tables:
         table(book.create_sheet(sheet_title(item.title)), item.columns, item.rows)
+    text_only_workbook(book)
     book.save(path)
 
 
