@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.flow import MORE, Answer, CompiledFlow, Group
 from bot.engine.render import Speaker, format_value
+from bot.reports.markdown import md_text
 from bot.store import repo
 from bot.store.models import Company, Conversation, Person, utcnow
 
@@ -157,29 +158,25 @@ def _group_name(group: Group, lang: str) -> str:
 # --- Markdown
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
-
-
 def to_markdown(report: HearingReport) -> str:
     labels = report.labels
     out = [f"# {labels['title']}", "", f"## {labels['summary']}", ""]
-    out += [f"- **{_md_cell(k)}**: {_md_cell(v)}" for k, v in report.summary]
+    out += [f"- **{md_text(k)}**: {md_text(v)}" for k, v in report.summary]
     for table in report.tables:
-        out += ["", f"## {_md_cell(table.title)}", ""]
-        out.append("| " + " | ".join(_md_cell(c) for c in table.columns) + " |")
+        out += ["", f"## {md_text(table.title)}", ""]
+        out.append("| " + " | ".join(md_text(c) for c in table.columns) + " |")
         out.append("|" + "---|" * len(table.columns))
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+        out += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in table.rows]
     out += ["", f"## {labels['answers']}"]
     for title, rows in report.sections:
-        out += ["", f"### {_md_cell(title)}", ""]
+        out += ["", f"### {md_text(title)}", ""]
         out.append(f"| {labels['no']} | {labels['question']} | {labels['answer']} | {labels['answered_at']} |")
         out.append("|---:|---|---|---|")
         for row in rows:
-            answer = _md_cell(row.answer)
+            answer = md_text(row.answer)
             if row.state == "unanswered":
                 answer = f"**{answer}**"  # what the expert must ask at the visit
-            out.append(f"| {row.number} | {_md_cell(row.question)} | {answer} | {row.answered_at} |")
+            out.append(f"| {row.number} | {md_text(row.question)} | {answer} | {row.answered_at} |")
     return "\n".join(out) + "\n"
 
 
