@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import typer
 
-from bot.cli_common import AS_OPTION, Lang, fail, run
+from bot.cli_common import AS_OPTION, FORCE_OPTION, Lang, fail, run, write_output
 
 export_app = typer.Typer(help="Reports.", no_args_is_help=True)
 
@@ -28,6 +28,7 @@ def export_hearing(
     company: str = typer.Option(..., "--company"),
     fmt: ReportFormat = typer.Option(ReportFormat.md, "--format"),
     output: Path = typer.Option(..., "--output", "-o"),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -35,7 +36,7 @@ def export_hearing(
     from bot.app import open_app
     from bot.cli_auth import require
     from bot.policy import Action
-    from bot.reports.hearing import company_report, write_markdown, write_xlsx
+    from bot.reports.hearing import company_report, to_markdown, to_xlsx
     from bot.store import repo
 
     async def go() -> Any:
@@ -48,11 +49,7 @@ def export_hearing(
     report = run(go)
     if report is None:
         fail(f"no company named {company!r}")
-    if fmt is ReportFormat.md:
-        write_markdown(report, output)
-    else:
-        write_xlsx(report, output)
-    typer.echo(f"wrote {output}")
+    write_output(output, to_markdown(report) if fmt is ReportFormat.md else to_xlsx(report), force=force)
 
 
 @export_app.command("incident")
@@ -60,6 +57,7 @@ def export_incident(
     number: str = typer.Argument(..., help="INC-2026-0001"),
     fmt: IncidentFormat = typer.Option(IncidentFormat.md, "--format"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Default: standard output."),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -90,5 +88,4 @@ def export_incident(
     if output is None:
         typer.echo(text)
     else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+        write_output(output, text, force=force)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar
 
 import typer
 
-from bot.cli_common import AS_OPTION, Lang, fail, run
+from bot.cli_common import AS_OPTION, FORCE_OPTION, Lang, fail, run, write_output
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -75,15 +75,11 @@ def _at(text: str, application: App) -> Any:
     return parse_local(text, tz, words=application.content.words, today=utcnow().astimezone(tz).date())
 
 
-def _write(data: bytes | str, output: Optional[Path]) -> None:
+def _write(data: bytes | str, output: Optional[Path], force: bool) -> None:
     if output is None:
         sys.stdout.write(data.decode("utf-8") if isinstance(data, bytes) else data)
         return
-    if isinstance(data, bytes):
-        output.write_bytes(data)
-    else:
-        output.write_text(data, encoding="utf-8")
-    typer.echo(f"wrote {output}")
+    write_output(output, data, force=force)
 
 
 # --- visits
@@ -231,6 +227,7 @@ def visit_ics(
     company: str,
     number: Optional[int] = typer.Option(None, "--no", min=1, help="One visit (default: all the company's visits)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Default: standard output."),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -249,7 +246,7 @@ def visit_ics(
             raise ProgrammeError("programme.no_visit", company=company, n=number or "-")
         return visits_ics(chosen, application.content, application.runtime.tz, lang.value, now=utcnow())
 
-    _write(_run("manage_visits", make, actor, company), output)
+    _write(_run("manage_visits", make, actor, company), output, force)
 
 
 # --- events
@@ -364,6 +361,7 @@ def event_cancel(
 def event_ics_command(
     event_id: int = typer.Argument(..., metavar="ID"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -377,7 +375,7 @@ def event_ics_command(
             event = await get_event(session, event_id)
         return event_ics(event, application.content, application.runtime.tz, lang.value, now=utcnow())
 
-    _write(_run("manage_events", make, actor), output)
+    _write(_run("manage_events", make, actor), output, force)
 
 
 # --- notices

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from bot.engine.runtime import Runtime
 from bot.reports import hearing
 from bot.reports.cells import csv_text, looks_like_formula
-from bot.reports.hearing import write_xlsx
+from bot.reports.hearing import to_xlsx
 from bot.store import repo
 from scheduler.events import EventSpec, add_event
 from scheduler.visits import VisitSpec, add_visit
@@ -64,7 +64,7 @@ async def test_hearing_xlsx_holds_no_formula(convo: Convo, tmp_path: Path) -> No
     for row, text in zip(rows, DANGEROUS):
         row.answer = text
     path = tmp_path / "r.xlsx"
-    write_xlsx(report, path)
+    path.write_bytes(to_xlsx(report))
 
     assert _formula_cells(path) == []
     book = load_workbook(path)

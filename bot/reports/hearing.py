@@ -5,7 +5,6 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -180,10 +179,6 @@ def to_markdown(report: HearingReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_markdown(report: HearingReport, path: Path) -> None:
-    path.write_text(to_markdown(report), encoding="utf-8")
-
-
 # --- XLSX
 
 
@@ -192,7 +187,10 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def write_xlsx(report: HearingReport, path: Path) -> None:
+def to_xlsx(report: HearingReport) -> bytes:
+    """The report as an XLSX workbook (bot/reports/output.py writes it to a file)."""
+    from io import BytesIO
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.worksheet import Worksheet
@@ -255,7 +253,9 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
     for item in report.tables:
         table(book.create_sheet(sheet_title(item.title)), item.columns, item.rows)
     text_only_workbook(book)
-    book.save(path)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # --- chat

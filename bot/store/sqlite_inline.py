@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -220,6 +221,16 @@ class InlineConnection:
         return self._open().isolation_level
 
 
+def create_private(path: str) -> None:
+    """Make a new database file readable by its owner only (0600) before SQLite opens it: it holds
+    every company's answers and incidents. SQLite gives the -wal and -shm files the database file's
+    mode. An existing file is left as it is."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def async_creator(url: URL) -> Callable[[], Any]:
     """The engine's async_creator: a sqlite3 connection for the URL, with no busy handler of its own."""
     args, kwargs = SQLiteDialect_aiosqlite().create_connect_args(url)
@@ -232,6 +243,8 @@ def async_creator(url: URL) -> Callable[[], Any]:
     path = str(Path(database).absolute()) if plain_file else None  # type: ignore[arg-type]
 
     async def connect() -> InlineConnection:
+        if path is not None:
+            create_private(path)
         connection = sqlite3.connect(*args, **kwargs)
         if path is not None:
             connection.execute("PRAGMA wal_autocheckpoint=0")  # the checkpoint thread does it
