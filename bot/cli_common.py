@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from enum import Enum
 from pathlib import Path
-from typing import Awaitable, Callable, Optional, TypeVar
+from typing import Awaitable, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -32,9 +32,17 @@ class Lang(str, Enum):
     en = "en"
 
 
-def fail(message: str, code: int = 2) -> None:
+class Failure(typer.Exit):
+    """A command's one-line error, already shown; it keeps the line for the audit log."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(code)
+        self.message = message
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+    raise Failure(message, code)
 
 
 def write_output(path: Path, data: bytes | str, *, force: bool) -> None:

@@ -45,24 +45,23 @@ class Format(str, Enum):
 def _run(action: str, make: Callable[[App, Any], Awaitable[T]], actor: str | None, company: str | None = None) -> T:
     """Open the app, ask the policy, run; a mistake the secretariat can fix is one line (English)."""
     from bot.app import open_app
-    from bot.cli_auth import require
+    from bot.cli_auth import audited
+    from bot.cli_common import Failure
     from bot.policy import Action
     from scheduler.errors import ProgrammeError
     from scheduler.visit_import import ImportFailed
 
     async def go() -> T:
-        async with open_app() as application:
-            who = await require(application, actor, Action(action), company)
+        async with open_app() as application, audited(application, actor, Action(action), company) as audit:
             try:
-                return await make(application, who)
+                return await make(application, audit.actor)
             except ProgrammeError as exc:
                 fail(exc.render(application.content.book, "en"))
             except ImportFailed as exc:
                 for problem in exc.problems:
                     typer.echo(f"error: {problem.render(application.content.book, 'en')}", err=True)
                 typer.echo(f"nothing was imported ({len(exc.problems)} problem(s))", err=True)
-                raise typer.Exit(2) from None
-            raise AssertionError("unreachable")
+                raise Failure(f"nothing was imported ({len(exc.problems)} problem(s))", 2) from None
 
     return run(go)
 
@@ -237,16 +236,16 @@ def visit_ics(
     from scheduler.errors import ProgrammeError
     from scheduler.visits import company_named, list_visits
 
-    async def make(application: App, who: Any) -> bytes:
+    async def make(application: App, who: Any) -> None:
         async with application.sessions() as session:
             found = await company_named(session, company)
             rows = await list_visits(session, company_id=found.id, include_cancelled=True)
         chosen = [(r.visit, r.company) for r in rows if number is None or r.visit.number == number]
         if not chosen:
             raise ProgrammeError("programme.no_visit", company=company, n=number or "-")
-        return visits_ics(chosen, application.content, application.runtime.tz, lang.value, now=utcnow())
+        _write(visits_ics(chosen, application.content, application.runtime.tz, lang.value, now=utcnow()), output, force)
 
-    _write(_run("manage_visits", make, actor, company), output, force)
+    _run("manage_visits", make, actor, company)
 
 
 # --- events
@@ -370,12 +369,12 @@ def event_ics_command(
     from bot.store.models import utcnow
     from scheduler.events import get_event
 
-    async def make(application: App, who: Any) -> bytes:
+    async def make(application: App, who: Any) -> None:
         async with application.sessions() as session:
             event = await get_event(session, event_id)
-        return event_ics(event, application.content, application.runtime.tz, lang.value, now=utcnow())
+        _write(event_ics(event, application.content, application.runtime.tz, lang.value, now=utcnow()), output, force)
 
-    _write(_run("manage_events", make, actor), output, force)
+    _run("manage_events", make, actor)
 
 
 # --- notices
