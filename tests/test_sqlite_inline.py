@@ -160,3 +160,16 @@ def test_a_removed_database_is_not_made_again_by_its_checkpoint(tmp_path: Path) 
     gone = tmp_path / "gone.db"
     sqlite_inline.checkpoint(str(gone))
     assert not gone.exists()
+
+
+async def test_every_connection_syncs_each_commit(database_url: str) -> None:
+    """synchronous=FULL: a commit is on disk before the answer is acknowledged, power cut or not
+    (NORMAL, in WAL mode, could lose the last commits on a power cut)."""
+    engine = make_engine(async_url(database_url))
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar() == 2  # FULL
+                assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        await engine.dispose()

@@ -26,11 +26,13 @@ def make_engine(url: URL, **kwargs: Any) -> AsyncEngine:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the console, the CLI and a server read while one writes; NORMAL sync keeps every
-    # committed answer across a killed process (only a power cut can lose the last commits).
+    # WAL lets the console, the CLI and a server read while one writes. FULL syncs the log at every
+    # commit, so an answer acknowledged to a person survives a power cut too (NORMAL keeps it across a
+    # killed process only; the last commits before a power cut could be lost). Its cost per answer is
+    # measured by bench/sqlite_sync.py (bench/README.md).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

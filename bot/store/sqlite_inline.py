@@ -3,10 +3,12 @@
 SQLAlchemy's aiosqlite dialect runs every DBAPI call in aiosqlite's worker thread and waits for it:
 a cursor, the statement, its rows and the close are four round trips through that thread for each
 statement. Profiled (bench/README.md), those hops were most of the time of an answer, while the
-SQLite calls themselves take microseconds (WAL with synchronous=NORMAL: a commit appends to the log
-and does not fsync). This module gives the aiosqlite dialect a connection with aiosqlite's
-interface that calls sqlite3 directly, so SQLAlchemy, its pool, its dialect and our code are the
-same as before; only the thread hop is gone.
+SQLite calls themselves take microseconds (WAL mode; with synchronous=FULL a commit also syncs the
+log, disk time measured by bench/sqlite_sync.py). This module gives the aiosqlite dialect a
+connection with aiosqlite's interface that calls sqlite3 directly, so SQLAlchemy, its pool, its
+dialect and our code are the same as before; only the thread hop is gone. (A commit sent to a
+thread instead, so the loop runs during the sync, was tried with FULL: other writers then meet the
+lock and back off, and p99 at 20 answers in flight grew from ~0.2-0.6 s to 1.2 s.)
 
 What a thread used to absorb is handled here instead:
 - Waiting for another writer. sqlite3's own busy handler would sleep inside the call and so stop
