@@ -64,12 +64,18 @@ async def test_a_broadcast_pressed_in_chat_that_sends_nothing_is_not_allowed(run
         await session.execute(update(Person).where(Person.platform_user_id == "b1").values(company_id=None))
     await jimu.send("", choice="send", reply_to=preview.question_ref)
     assert jimu.replies[0].kind == "error"
-    pressed = [e for e in await entries(runtime, "broadcast") if (e.detail or {}).get("outcome")]
-    assert [outcome(e)[:2] for e in pressed] == [(False, "failed")]
+    shown, pressed = await entries(runtime, "broadcast")
+    assert outcome(shown)[:2] == (True, "done")  # the preview was shown (a draft, nothing sent)
+    assert outcome(pressed)[:2] == (False, "failed")
 
     await company(runtime, "B社", "it-bcp", lead="b1")  # back in B社
     await jimu.send("", choice="send", reply_to=preview.question_ref)
     await jimu.send("", choice="send", reply_to=preview.question_ref)  # a second press sends nothing
-    pressed = [e for e in await entries(runtime, "broadcast") if (e.detail or {}).get("outcome")]
+    pressed = (await entries(runtime, "broadcast"))[1:]
     assert [outcome(e)[:2] for e in pressed] == [(False, "failed"), (True, "done"), (False, "failed")]
     assert (pressed[2].detail or {}).get("error") == "already sent"
+
+    await jimu.send("/notice company:存在しない社 hello")  # no such company: no draft, and recorded so
+    assert jimu.replies[0].kind == "error"
+    last = (await entries(runtime, "broadcast"))[-1]
+    assert outcome(last)[:2] == (False, "failed") and "存在しない社" in (outcome(last)[2] or "")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Choice, Inbound, Outbound
-from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from bot.handlers.secretariat import BadArgs, command_args, managed
 from bot.policy import Action, settle
 from scheduler import notices as service
 from scheduler.audience import parse_audience
@@ -28,8 +28,11 @@ def _error(ctx: Ctx, key: str, **params: object) -> list[Outbound]:
 
 
 async def handle_notice(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
-    if not may_manage(ctx, "broadcast"):
-        return _error(ctx, "programme.secretariat_only")
+    replies = await managed(ctx, "broadcast", lambda: _notice(ctx, args))
+    return replies if replies is not None else _error(ctx, "programme.secretariat_only")
+
+
+async def _notice(ctx: Ctx, args: str) -> list[Outbound]:
     sub, _, rest = args.strip().partition(" ")
     try:
         if sub.lower() in ("status", "cancel") and rest.strip().isdecimal():
