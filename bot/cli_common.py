@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from enum import Enum
-from typing import Awaitable, Callable, Optional, TypeVar
+from pathlib import Path
+from typing import Awaitable, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
@@ -12,6 +13,7 @@ T = TypeVar("T")
 
 # The identity a CLI command acts as (a console account); bot/cli_auth.py resolves it.
 AS_OPTION: Optional[str] = typer.Option(None, "--as", help="Act as this console account (default: your login name).")
+FORCE_OPTION: bool = typer.Option(False, "--force", help="Replace the --output file if it exists.")
 
 
 class Course(str, Enum):
@@ -30,9 +32,30 @@ class Lang(str, Enum):
     en = "en"
 
 
-def fail(message: str, code: int = 2) -> None:
+class Failure(typer.Exit):
+    """A command's one-line error, already shown; it keeps the line for the audit log."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(code)
+        self.message = message
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+    raise Failure(message, code)
+
+
+def write_output(path: Path, data: bytes | str, *, force: bool) -> None:
+    """An export to its --output file: owner-only, no overwrite without --force (bot/reports/output.py)."""
+    from bot.reports.output import OutputExists, write_private
+
+    try:
+        write_private(path, data.encode("utf-8") if isinstance(data, str) else data, force=force)
+    except OutputExists as exc:
+        fail(str(exc))
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}; nothing was written")
+    typer.echo(f"wrote {path}")
 
 
 def run(make: Callable[[], Awaitable[T]]) -> T:

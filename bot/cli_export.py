@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
-from bot.cli_common import AS_OPTION, Lang, fail, run
+from bot.cli_common import AS_OPTION, FORCE_OPTION, Lang, fail, run, write_output
 
 export_app = typer.Typer(help="Reports.", no_args_is_help=True)
 
@@ -28,31 +28,28 @@ def export_hearing(
     company: str = typer.Option(..., "--company"),
     fmt: ReportFormat = typer.Option(ReportFormat.md, "--format"),
     output: Path = typer.Option(..., "--output", "-o"),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Write the hearing sheet report (ヒアリングシート結果報告書) the expert reads before visit 1."""
     from bot.app import open_app
-    from bot.cli_auth import require
+    from bot.cli_auth import audited
     from bot.policy import Action
-    from bot.reports.hearing import company_report, write_markdown, write_xlsx
+    from bot.reports.hearing import company_report, to_markdown, to_xlsx
     from bot.store import repo
 
-    async def go() -> Any:
-        async with open_app() as application:
-            await require(application, actor, Action.EXPORT_HEARING, company)
+    async def go() -> None:
+        # The file is written inside the audited block: an export that fails is recorded as failed.
+        async with open_app() as application, audited(application, actor, Action.EXPORT_HEARING, company):
             async with application.sessions() as session:
                 found = await repo.company_by_name(session, company)
-                return await company_report(session, application.content, found, lang.value) if found else None
+                report = await company_report(session, application.content, found, lang.value) if found else None
+            if report is None:
+                fail(f"no company named {company!r}")
+            write_output(output, to_markdown(report) if fmt is ReportFormat.md else to_xlsx(report), force=force)
 
-    report = run(go)
-    if report is None:
-        fail(f"no company named {company!r}")
-    if fmt is ReportFormat.md:
-        write_markdown(report, output)
-    else:
-        write_xlsx(report, output)
-    typer.echo(f"wrote {output}")
+    run(go)
 
 
 @export_app.command("incident")
@@ -60,6 +57,7 @@ def export_incident(
     number: str = typer.Argument(..., help="INC-2026-0001"),
     fmt: IncidentFormat = typer.Option(IncidentFormat.md, "--format"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Default: standard output."),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -67,28 +65,27 @@ def export_incident(
     import json
 
     from bot.app import open_app
-    from bot.cli_auth import require
+    from bot.cli_auth import audited
     from bot.incidents import service
     from bot.incidents.export import incident_document, to_markdown
     from bot.policy import Action
 
-    async def go() -> Any:
+    async def go() -> None:
         async with open_app() as application:
             async with application.sessions() as session:
                 incident = await service.by_number(session, number)
-            await require(
+            async with audited(
                 application, actor, Action.EXPORT_INCIDENT, company_id=incident.company_id if incident else None,
                 target=number[:32],
-            )
-            async with application.sessions() as session:
-                return await incident_document(session, application.content, number, lang.value)
+            ):
+                async with application.sessions() as session:
+                    document = await incident_document(session, application.content, number, lang.value)
+                if document is None:
+                    fail(f"no incident {number!r}")
+                text = to_markdown(document) if fmt is IncidentFormat.md else json.dumps(document, ensure_ascii=False, indent=2)
+                if output is None:
+                    typer.echo(text)
+                else:
+                    write_output(output, text, force=force)
 
-    document = run(go)
-    if document is None:
-        fail(f"no incident {number!r}")
-    text = to_markdown(document) if fmt is IncidentFormat.md else json.dumps(document, ensure_ascii=False, indent=2)
-    if output is None:
-        typer.echo(text)
-    else:
-        output.write_text(text, encoding="utf-8")
-        typer.echo(f"wrote {output}")
+    run(go)

@@ -96,32 +96,29 @@ def company_purge(
 ) -> None:
     """Delete a company and all its data after the programme (asks for the name to be typed)."""
     from bot.app import open_app
-    from bot.cli_auth import require
-    from bot.policy import Action, audit
+    from bot.cli_auth import audited
+    from bot.policy import Action
     from bot.store import repo
-    from bot.store.models import utcnow
     from bot.store.purge import purge_company
 
     typed = confirm if confirm is not None else typer.prompt(f"Type the company name to delete {name!r} and all its data")
-    if typed != name:
-        fail("the name typed does not match; nothing was deleted")
 
-    async def go() -> dict[str, int] | None:
-        async with open_app() as application:
-            who = await require(application, actor, Action.PURGE_COMPANY, name)
+    async def go() -> dict[str, int]:
+        # One audit entry: refused, failed (the name typed did not match, no such company) or done
+        # with what was deleted.
+        async with open_app() as application, audited(application, actor, Action.PURGE_COMPANY, name) as record:
+            if typed != name:
+                fail("the name typed does not match; nothing was deleted")
             async with application.sessions.begin() as session:
                 company = await repo.company_by_name(session, name)
                 if company is None:
-                    return None
-                company_id = company.id
+                    fail(f"no company named {name!r}")
+                record.detail["company_id"] = company.id
                 counts = await purge_company(session, company)
-                audit(session, who, "purge_company", utcnow(), allowed=True, target=name, detail={"deleted": counts, "company_id": company_id})
-                return counts
+            record.detail["deleted"] = counts
+            return counts
 
     counts = run(go)
-    if counts is None:
-        fail(f"no company named {name!r}")
-    assert counts is not None
     typer.echo(f"deleted company {name!r}: " + ", ".join(f"{count} {what}" for what, count in counts.items()))
 
 
@@ -192,8 +189,6 @@ def overview(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Every company: hearing completion, open incidents by severity, next visit."""
-    import csv
-
     from bot.app import open_app
     from bot.cli_auth import require
     from bot.policy import Action
@@ -209,9 +204,9 @@ def overview(
     header = ["company", "course", "members", "hearing", "status", "incidents", "next_visit"]
     table = [[str(r.as_params()[h]) for h in header] for r in rows]
     if fmt is TableFormat.csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(table)
+        from bot.reports.cells import write_csv
+
+        write_csv(sys.stdout, [header, *table])
         return
     from bot.reports.hearing import display_width
 
@@ -248,8 +243,11 @@ def audit(
 
     tokyo = ZoneInfo("Asia/Tokyo")
     for entry in reversed(run(go)):
-        verdict = "allowed" if entry.allowed else "REFUSED"
+        detail = entry.detail or {}
+        verdict = {"failed": "FAILED", "started": "started"}.get(detail.get("outcome", ""), "")
+        verdict = verdict or ("allowed" if entry.allowed else "REFUSED")
+        reason = f"{detail['error']} ({detail.get('reason', '')})" if "error" in detail else detail.get("reason", "")
         typer.echo(
             f"{entry.at.astimezone(tokyo):%Y-%m-%d %H:%M:%S}\t{entry.actor_label}\t{entry.action}\t{verdict}"
-            f"\t{entry.target or ''}\t{(entry.detail or {}).get('reason', '')}"
+            f"\t{entry.target or ''}\t{reason}"
         )

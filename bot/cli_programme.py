@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, TypeVar
 
 import typer
 
-from bot.cli_common import AS_OPTION, Lang, fail, run
+from bot.cli_common import AS_OPTION, FORCE_OPTION, Lang, fail, run, write_output
 
 if TYPE_CHECKING:
     from bot.app import App
@@ -45,24 +45,23 @@ class Format(str, Enum):
 def _run(action: str, make: Callable[[App, Any], Awaitable[T]], actor: str | None, company: str | None = None) -> T:
     """Open the app, ask the policy, run; a mistake the secretariat can fix is one line (English)."""
     from bot.app import open_app
-    from bot.cli_auth import require
+    from bot.cli_auth import audited
+    from bot.cli_common import Failure
     from bot.policy import Action
     from scheduler.errors import ProgrammeError
     from scheduler.visit_import import ImportFailed
 
     async def go() -> T:
-        async with open_app() as application:
-            who = await require(application, actor, Action(action), company)
+        async with open_app() as application, audited(application, actor, Action(action), company) as audit:
             try:
-                return await make(application, who)
+                return await make(application, audit.actor)
             except ProgrammeError as exc:
                 fail(exc.render(application.content.book, "en"))
             except ImportFailed as exc:
                 for problem in exc.problems:
                     typer.echo(f"error: {problem.render(application.content.book, 'en')}", err=True)
                 typer.echo(f"nothing was imported ({len(exc.problems)} problem(s))", err=True)
-                raise typer.Exit(2) from None
-            raise AssertionError("unreachable")
+                raise Failure(f"nothing was imported ({len(exc.problems)} problem(s))", 2) from None
 
     return run(go)
 
@@ -75,15 +74,11 @@ def _at(text: str, application: App) -> Any:
     return parse_local(text, tz, words=application.content.words, today=utcnow().astimezone(tz).date())
 
 
-def _write(data: bytes | str, output: Optional[Path]) -> None:
+def _write(data: bytes | str, output: Optional[Path], force: bool) -> None:
     if output is None:
         sys.stdout.write(data.decode("utf-8") if isinstance(data, bytes) else data)
         return
-    if isinstance(data, bytes):
-        output.write_bytes(data)
-    else:
-        output.write_text(data, encoding="utf-8")
-    typer.echo(f"wrote {output}")
+    write_output(output, data, force=force)
 
 
 # --- visits
@@ -169,8 +164,6 @@ def visit_list(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """List visits (coming ones unless --all), Japan time, with the answers to the reminders."""
-    import csv
-
     from bot.store.models import utcnow
     from scheduler.localtime import format_cli
     from scheduler.visits import company_named, list_visits
@@ -197,7 +190,9 @@ def visit_list(
     table = _run("manage_visits", make, actor, company)
     header = ["id", "company", "no", "title", "at", "mode", "place", "expert", "status", "replies"]
     if fmt is Format.csv:
-        csv.writer(sys.stdout).writerows([header, *table])
+        from bot.reports.cells import write_csv
+
+        write_csv(sys.stdout, [header, *table])
         return
     if not table:
         typer.echo("no visits")
@@ -231,6 +226,7 @@ def visit_ics(
     company: str,
     number: Optional[int] = typer.Option(None, "--no", min=1, help="One visit (default: all the company's visits)."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Default: standard output."),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -240,16 +236,16 @@ def visit_ics(
     from scheduler.errors import ProgrammeError
     from scheduler.visits import company_named, list_visits
 
-    async def make(application: App, who: Any) -> bytes:
+    async def make(application: App, who: Any) -> None:
         async with application.sessions() as session:
             found = await company_named(session, company)
             rows = await list_visits(session, company_id=found.id, include_cancelled=True)
         chosen = [(r.visit, r.company) for r in rows if number is None or r.visit.number == number]
         if not chosen:
             raise ProgrammeError("programme.no_visit", company=company, n=number or "-")
-        return visits_ics(chosen, application.content, application.runtime.tz, lang.value, now=utcnow())
+        _write(visits_ics(chosen, application.content, application.runtime.tz, lang.value, now=utcnow()), output, force)
 
-    _write(_run("manage_visits", make, actor, company), output)
+    _run("manage_visits", make, actor, company)
 
 
 # --- events
@@ -320,8 +316,6 @@ def event_attendees(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Who comes (yes), who waits, who said no: name, company, account, when they answered."""
-    import csv
-
     from scheduler.events import attendees
     from scheduler.localtime import format_cli
 
@@ -335,7 +329,9 @@ def event_attendees(
 
     table = _run("manage_events", make, actor)
     if fmt is Format.csv:
-        csv.writer(sys.stdout).writerows([["answer", "name", "company", "account", "answered"], *table])
+        from bot.reports.cells import write_csv
+
+        write_csv(sys.stdout, [["answer", "name", "company", "account", "answered"], *table])
         return
     for line in table:
         typer.echo("\t".join(line))
@@ -364,6 +360,7 @@ def event_cancel(
 def event_ics_command(
     event_id: int = typer.Argument(..., metavar="ID"),
     output: Optional[Path] = typer.Option(None, "--output", "-o"),
+    force: bool = FORCE_OPTION,
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
@@ -372,12 +369,12 @@ def event_ics_command(
     from bot.store.models import utcnow
     from scheduler.events import get_event
 
-    async def make(application: App, who: Any) -> bytes:
+    async def make(application: App, who: Any) -> None:
         async with application.sessions() as session:
             event = await get_event(session, event_id)
-        return event_ics(event, application.content, application.runtime.tz, lang.value, now=utcnow())
+        _write(event_ics(event, application.content, application.runtime.tz, lang.value, now=utcnow()), output, force)
 
-    _write(_run("manage_events", make, actor), output)
+    _run("manage_events", make, actor)
 
 
 # --- notices

@@ -166,27 +166,54 @@ async def actor_for(session: AsyncSession, person: Person | None, label: str) ->
     return Actor(person.id, person.role, person.company_id, companies, label)
 
 
+# What an audited action came to (AuditEntry.detail["outcome"]). An action the policy allowed is
+# "started" until its command knows how it ended: "done", or "failed" with the reason; a failed one
+# is never left reading as allowed. An entry still "started" is one whose process stopped midway.
+STARTED, DONE, FAILED = "started", "done", "failed"
+
+
 def audit(
     session: AsyncSession, actor: Actor, action: str, now: datetime, *, allowed: bool,
     company_id: int | None = None, target: str | None = None, detail: dict[str, Any] | None = None,
-) -> None:
-    session.add(
-        AuditEntry(
-            at=now, actor_id=actor.person_id, actor_label=actor.label[:200], action=action, allowed=allowed,
-            company_id=company_id, target=(target or "")[:200] or None, detail=detail,
-        )
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=now, actor_id=actor.person_id, actor_label=actor.label[:200], action=action, allowed=allowed,
+        company_id=company_id, target=(target or "")[:200] or None, detail=detail,
     )
+    session.add(entry)
+    return entry
+
+
+def authorize_entry(
+    session: AsyncSession, actor: Actor, action: Action, resource: Resource, now: datetime,
+    detail: dict[str, Any] | None = None, *, outcome: str | None = None,
+) -> tuple[bool, AuditEntry | None]:
+    """Decide and record: refusals always, reads and exports of company data when allowed. With
+    `outcome` (STARTED) an allowed entry is written as started, for `settle` to finish."""
+    decision = decide(actor, action, resource)
+    entry = None
+    if not decision.allowed or action in AUDITED_WHEN_ALLOWED or outcome is not None:
+        extra = {"outcome": outcome} if decision.allowed and outcome is not None else {}
+        entry = audit(
+            session, actor, action.value, now, allowed=decision.allowed, company_id=resource.company_id,
+            target=resource.name, detail={"reason": decision.reason, **(detail or {}), **extra},
+        )
+    return decision.allowed, entry
 
 
 def authorize(
     session: AsyncSession, actor: Actor, action: Action, resource: Resource, now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> bool:
-    """Decide and record: refusals always, reads and exports of company data when allowed."""
-    decision = decide(actor, action, resource)
-    if not decision.allowed or action in AUDITED_WHEN_ALLOWED:
-        audit(
-            session, actor, action.value, now, allowed=decision.allowed, company_id=resource.company_id,
-            target=resource.name, detail={"reason": decision.reason, **(detail or {})},
-        )
-    return decision.allowed
+    """Decide and record (see authorize_entry); True when allowed."""
+    return authorize_entry(session, actor, action, resource, now, detail)[0]
+
+
+def settle(entry: AuditEntry, error: str | None) -> None:
+    """Finish a started entry: done, or failed with the reason (and then no longer `allowed`)."""
+    detail = dict(entry.detail or {})
+    detail["outcome"] = DONE if error is None else FAILED
+    if error is not None:
+        detail["error"] = error[:300]
+        entry.allowed = False
+    entry.detail = detail

@@ -1,7 +1,7 @@
 """The programme calendar and the delivery of notices.
 
 plan (which reminders a visit or event has, and when), reminders (queue what is due, drop what was
-missed), service and jobs (APScheduler 3 with its job store in the database), background (the seam
+missed), service and jobs (APScheduler 3, its jobs in memory, rebuilt from the tables), background (the seam
 the servers and the console start: delivery workers, and the scheduler in one process), worker and
 delivery (the outbox: claim, send, record), limits (pacing under the platforms' limits), locks (the
 one scheduler process, the workers' liveness), visits, events, notices, audience, visit_import (the

@@ -136,9 +136,8 @@ async def _lead(runtime: Runtime, lock: ProcessLock, stop: asyncio.Event, settin
 
 async def _schedule(runtime: Runtime, lock: ProcessLock, stop: asyncio.Event, settings: BackgroundSettings) -> None:
     """The scheduler, for as long as the lock holds and nobody says stop."""
-    engine = _engine(runtime)
     service = SchedulerService(
-        runtime.sessions, runtime.content, tz=runtime.tz, url=engine.url, clock=runtime.clock,
+        runtime.sessions, runtime.content, tz=runtime.tz, clock=runtime.clock,
         sync_seconds=settings.scheduler_sync_seconds,
     )
     try:

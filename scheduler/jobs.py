@@ -1,6 +1,6 @@
-"""APScheduler job functions: module-level, taking ids only (the job store pickles a reference to
-the function and its arguments, never an object). They act through the SchedulerService of this
-process, which binds itself on start."""
+"""APScheduler job functions: module-level, taking ids only (a job is a reference to one of these
+and a reminder's ref, rebuilt from the tables at every start). They act through the
+SchedulerService of this process, which binds itself on start."""
 
 from __future__ import annotations
 

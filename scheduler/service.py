@@ -1,15 +1,16 @@
-"""The scheduler of this process: APScheduler 3 (AsyncIOScheduler) with its SQLAlchemyJobStore in
-the bot's database, and one job per reminder still to come.
+"""The scheduler of this process: APScheduler 3 (AsyncIOScheduler), one job per reminder still to
+come, kept in memory.
 
-The job store mirrors the visit and event tables, which stay the truth: on start and every
+The visit and event tables are the truth and the jobs only mirror them: on start and every
 `sync_seconds` the reminders are recomputed (scheduler/plan.py); what is due is queued at once (a
 reminder whose time passed while no scheduler ran is sent if the visit has not started, else
-dropped and logged), and the store is made to hold exactly the reminders still to come — a moved
-visit's jobs replaced, a cancelled one's removed. A lost job costs nothing but a sync's delay.
+dropped and logged), and the jobs are made exactly the reminders still to come — a moved visit's
+jobs replaced, a cancelled one's removed. A lost job costs nothing but a sync's delay.
 
-APScheduler's FAQ: a job store cannot be shared by two running schedulers, so only one process
-runs this (scheduler/background.py takes the lock). Its job store is synchronous and needs a sync
-URL: sqlite:/// or postgresql+psycopg:// (psycopg 3 serves both).
+So nothing is kept in a database job store: APScheduler's SQLAlchemyJobStore pickles each job's
+callable and arguments into a row, and a restart rebuilds the jobs from the tables anyway, so such
+a store would only add a way to run code from a database row (migration 0006h3 drops its table).
+Only one process runs this (scheduler/background.py takes the lock).
 """
 
 from __future__ import annotations
@@ -20,14 +21,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import Content
 from bot.content.models import Retention
 from bot.store.housekeeping import forget_old
-from bot.store.models import SchedulerJob, utcnow
+from bot.store.models import utcnow
 from scheduler import jobs
 from scheduler.plan import Reminder
 from scheduler.reminders import Sweep, sweep
@@ -37,56 +36,33 @@ log = logging.getLogger(__name__)
 SYNC_JOB = "helpdesk:sync"
 HOUSEKEEPING_JOB = "helpdesk:housekeeping"
 HOUSEKEEPING_EVERY = timedelta(hours=6)
-JOBSTORE = "default"  # the database: one job per reminder
-LOCAL = "local"  # this process only: the periodic sync and the housekeeping
-
-
-def sync_url(url: URL) -> URL:
-    """The synchronous driver for the same database (APScheduler's job store is not asyncio)."""
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        return url.set(drivername="sqlite")
-    if backend == "postgresql":
-        return url.set(drivername="postgresql+psycopg")
-    raise ValueError(f"unsupported database for the job store: {backend}")
-
-
-def _sqlite_busy_timeout(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.close()
+JOBSTORE = "default"  # one job per reminder, rebuilt from the tables
+LOCAL = "local"  # the periodic sync and the housekeeping
 
 
 class SchedulerService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], content: Content, *, tz: ZoneInfo, url: URL,
+        self, sessions: async_sessionmaker[AsyncSession], content: Content, *, tz: ZoneInfo,
         clock: Callable[[], datetime] = utcnow, sync_seconds: float = 60.0,
     ) -> None:
         self.sessions = sessions
         self.content = content
         self.tz = tz
-        self.url = sync_url(url)
         self.clock = clock
         self.sync_seconds = sync_seconds
         self.scheduler: Any = None
-        self._engine: Engine | None = None
 
     async def start(self) -> Sweep:
         from apscheduler.jobstores.memory import MemoryJobStore
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
         from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-        self._engine = create_engine(self.url, pool_pre_ping=True)
-        if self.url.get_backend_name() == "sqlite":
-            event.listen(self._engine, "connect", _sqlite_busy_timeout)
-        store = SQLAlchemyJobStore(engine=self._engine, tablename=SchedulerJob.__tablename__)
         self.scheduler = AsyncIOScheduler(
-            jobstores={JOBSTORE: store, LOCAL: MemoryJobStore()},
+            jobstores={JOBSTORE: MemoryJobStore(), LOCAL: MemoryJobStore()},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=timezone.utc,
         )
         jobs.bind(self)
-        # Paused until the store matches the tables: a stale job must not run before the sync.
+        # Paused until the jobs match the tables: none runs before the first sync has planned it.
         self.scheduler.start(paused=True)
         result = await self.sync()
         self.scheduler.add_job(
@@ -140,6 +116,3 @@ class SchedulerService:
             await asyncio.sleep(0)  # AsyncIOScheduler shuts down on the loop's next turn
         jobs.bind(None)
         self.scheduler = None
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None

@@ -59,6 +59,8 @@ def postgres_url() -> URL:
                 # Start from nothing: a previous run may have left an older schema behind.
                 await connection.run_sync(Base.metadata.drop_all)
                 await connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+                # no longer a model (migration 0008 drops it), so drop_all leaves it behind
+                await connection.execute(text("DROP TABLE IF EXISTS apscheduler_jobs"))
             await upgrade(engine)
         finally:
             await engine.dispose()

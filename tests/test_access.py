@@ -174,7 +174,7 @@ async def test_purge_deletes_a_company_and_says_what(runtime: Runtime, setup, ru
         assert list(await session.scalars(select(Incident))) == []
         assert [m.person_id for m in await session.scalars(select(IntakeMiss))] == []
         purges = list(await session.scalars(select(AuditEntry).where(AuditEntry.action == "purge_company")))
-    assert len(purges) == 1 and purges[0].target == "B社"
+    assert [(p.target, (p.detail or {}).get("outcome")) for p in purges] == [("B社", "failed"), ("B社", "done")]
 
 
 async def test_incident_text_and_answers_stay_out_of_info_logs(runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:

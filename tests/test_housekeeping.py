@@ -52,8 +52,7 @@ async def test_only_what_is_past_its_time_is_forgotten(runtime: Runtime, clock: 
 
 async def test_the_scheduler_tidies_up_when_it_starts(runtime: Runtime, clock: Clock) -> None:
     await seed(runtime, clock.now)
-    engine = runtime.sessions.kw["bind"]
-    service = SchedulerService(runtime.sessions, runtime.content, tz=runtime.tz, url=engine.url, clock=clock)
+    service = SchedulerService(runtime.sessions, runtime.content, tz=runtime.tz, clock=clock)
     try:
         await service.start()
         for _ in range(100):

@@ -7,7 +7,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 
 from bot.reports import hearing
-from bot.reports.hearing import HearingReport, display_width, to_markdown, write_xlsx
+from bot.reports.hearing import HearingReport, display_width, to_markdown, to_xlsx
 from bot.store import repo
 from tests.conftest import Convo, add_company
 
@@ -34,7 +34,7 @@ async def test_report_of_a_hearing_in_progress(convo: Convo, tmp_path: Path) -> 
     assert "回答中" in markdown and "1 / " in markdown
 
     path = tmp_path / "r.xlsx"
-    write_xlsx(report, path)
+    path.write_bytes(to_xlsx(report))
     sheet = load_workbook(path)["回答"]
     assert sheet["D2"].value == "50人" and sheet["D4"].value == "（未回答）"
     assert sheet["D4"].fill.fgColor.rgb.endswith("FCE4D6")  # unanswered rows stand out

@@ -14,7 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.engine.runtime import Runtime
 from bot.store import repo
 from bot.store.models import AnswerRow, Conversation, Person
-from tests.conftest import Clock, Convo, add_company
+from bot.config import async_url
+from bot.store.db import make_engine
+from tests.conftest import ON_POSTGRES, Clock, Convo, add_company
 
 
 async def start_hearing(convo: Convo) -> None:
@@ -168,3 +170,17 @@ async def test_a_flow_is_stored_once_and_its_snapshot_rebuilds_the_same_flow(con
         rows = list(await session.scalars(select(FlowSnapshot)))
     assert [row.version for row in rows] == [convo.runtime.content.hearing_flow("csirt").version]
     assert CompiledFlow.from_snapshot(rows[0].body).version == rows[0].version
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's own pragmas")
+async def test_every_sqlite_connection_syncs_each_commit(database_url: str) -> None:
+    """synchronous=FULL: a commit is on disk before the answer is acknowledged, power cut or not
+    (NORMAL, in WAL mode, could lose the last commits on a power cut)."""
+    engine = make_engine(async_url(database_url))
+    try:
+        async with engine.connect() as first, engine.connect() as second:
+            for connection in (first, second):
+                assert (await connection.exec_driver_sql("PRAGMA synchronous")).scalar() == 2  # FULL
+                assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
+    finally:
+        await engine.dispose()

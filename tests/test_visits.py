@@ -221,8 +221,11 @@ async def test_the_secretariat_manages_visits_in_chat(runtime: Runtime, clock: C
     assert "運営事務局のみ" in tanaka.text
     async with runtime.sessions() as session:
         assert not list(await session.scalars(select(Visit).where(Visit.number == 1)))
-        refused = list(await session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False))))
-    assert [entry.action for entry in refused] == ["manage_visits"]
+        not_allowed = list(await session.scalars(select(AuditEntry).where(AuditEntry.allowed.is_(False))))
+    failed = [e for e in not_allowed if (e.detail or {}).get("outcome") == "failed"]
+    assert len(failed) == 7  # each bad /visit above: allowed to try, recorded as failed, with the reply
+    assert "1〜6" in (failed[0].detail or {})["error"]
+    assert [e.action for e in not_allowed if e not in failed] == ["manage_visits"]  # tanaka, refused
 
 
 async def test_participants_see_their_own_company_visits_and_what_to_prepare(runtime: Runtime, clock: Clock) -> None:

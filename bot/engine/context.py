@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
 from bot.engine.render import Speaker
-from bot.policy import Action, Actor, Resource, authorize
-from bot.store.models import Conversation, Person
+from bot.policy import STARTED, Action, Actor, Resource, authorize, authorize_entry
+from bot.store.models import AuditEntry, Conversation, Person
 
 
 @dataclass
@@ -42,3 +42,8 @@ class Ctx:
     def may(self, action: Action, resource: Resource = Resource(), **detail: object) -> bool:
         """Ask bot.policy, which also writes the audit log."""
         return authorize(self.session, self.actor, action, resource, self.now, dict(detail) or None)
+
+    def may_start(self, action: Action, resource: Resource = Resource()) -> tuple[bool, AuditEntry | None]:
+        """`may`, for an action whose outcome the handler records with bot.policy.settle: allowed,
+        its entry reads "started" until then (in the message's transaction, so never on its own)."""
+        return authorize_entry(self.session, self.actor, action, resource, self.now, outcome=STARTED)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.parse import words_after
-from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from bot.handlers.secretariat import BadArgs, command_args, managed, may_manage
 from bot.policy import audit
 from bot.store.models import Rsvp
 from scheduler import events as service
@@ -34,25 +34,28 @@ def _error(ctx: Ctx, key: str, **params: object) -> list[Outbound]:
 async def handle_event(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
     sub, _, rest = args.strip().partition(" ")
     sub = sub.lower()
-    if sub in ("", "list") and not may_manage(ctx, "manage_events", audit=False):
+    if sub in ("", "list") and not may_manage(ctx, "manage_events"):
         return await _coming(ctx)
-    if not may_manage(ctx, "manage_events"):
-        return _error(ctx, "programme.secretariat_only")
-    try:
-        if sub == "add":
-            return await _add(ctx, words_after(inbound.text, 2))
-        if sub in ("", "list"):
-            return await _list(ctx)
-        if sub in ("attendees", "cancel") and rest.strip().isdecimal():
-            if sub == "attendees":
-                return await _attendees(ctx, int(rest))
-            event = await service.cancel_event(ctx.session, ctx.content, ctx.tz, int(rest), now=ctx.now)
-            return [Outbound(ctx.say("programme.event_cancel_done", title=event.title))]
-    except BadArgs:
-        pass
-    except ProgrammeError as exc:
-        return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
-    return _error(ctx, "programme.event_usage")
+
+    async def manage() -> list[Outbound]:
+        try:
+            if sub == "add":
+                return await _add(ctx, words_after(inbound.text, 2))
+            if sub in ("", "list"):
+                return await _list(ctx)
+            if sub in ("attendees", "cancel") and rest.strip().isdecimal():
+                if sub == "attendees":
+                    return await _attendees(ctx, int(rest))
+                event = await service.cancel_event(ctx.session, ctx.content, ctx.tz, int(rest), now=ctx.now)
+                return [Outbound(ctx.say("programme.event_cancel_done", title=event.title))]
+        except BadArgs:
+            pass
+        except ProgrammeError as exc:
+            return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
+        return _error(ctx, "programme.event_usage")
+
+    replies = await managed(ctx, "manage_events", manage)
+    return replies if replies is not None else _error(ctx, "programme.secretariat_only")
 
 
 async def handle_events(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.messages import Choice, Inbound, Outbound
 from bot.engine.parse import words_after
-from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from bot.handlers.secretariat import BadArgs, command_args, managed
+from bot.policy import Action, settle
 from scheduler import notices as service
 from scheduler.audience import parse_audience
 from scheduler.errors import ProgrammeError
@@ -28,8 +29,11 @@ def _error(ctx: Ctx, key: str, **params: object) -> list[Outbound]:
 
 
 async def handle_notice(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
-    if not may_manage(ctx, "broadcast"):
-        return _error(ctx, "programme.secretariat_only")
+    replies = await managed(ctx, "broadcast", lambda: _notice(ctx, inbound, args))
+    return replies if replies is not None else _error(ctx, "programme.secretariat_only")
+
+
+async def _notice(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
     sub, _, rest = args.strip().partition(" ")
     try:
         if sub.lower() in ("status", "cancel") and rest.strip().isdecimal():
@@ -67,27 +71,35 @@ async def _preview(ctx: Ctx, target: str, text: str) -> list[Outbound]:
 
 
 async def handle_press(ctx: Ctx, inbound: Inbound, rest: str) -> list[Outbound]:
-    if not may_manage(ctx, "broadcast"):
+    allowed, entry = ctx.may_start(Action.BROADCAST)
+    if not allowed or entry is None:
         return _error(ctx, "programme.secretariat_only")
+    replies, error = await _press(ctx, inbound, rest)
+    settle(entry, error)  # a press that sent nothing is not recorded as an allowed broadcast
+    return replies
+
+
+async def _press(ctx: Ctx, inbound: Inbound, rest: str) -> tuple[list[Outbound], str | None]:
+    """The replies, and why nothing was broadcast (None: it was)."""
     draft = await service.lock_draft(ctx.session, int(rest)) if rest.isdecimal() else None
     if draft is None or inbound.choice not in ("send", "cancel"):
-        return _error(ctx, "flow.stale_press")
+        return _error(ctx, "flow.stale_press"), "stale press"
     if draft.status == "sent":
-        return [Outbound(ctx.say("programme.notice_already_sent", id=draft.notice_id))]
+        return [Outbound(ctx.say("programme.notice_already_sent", id=draft.notice_id))], "already sent"
     if draft.status == "cancelled":
-        return [Outbound(ctx.say("programme.notice_draft_cancelled"))]
+        return [Outbound(ctx.say("programme.notice_draft_cancelled"))], "draft cancelled"
     if inbound.choice == "cancel":
         draft.status = "cancelled"
-        return [Outbound(ctx.say("programme.notice_draft_cancelled"))]
+        return [Outbound(ctx.say("programme.notice_draft_cancelled"))], "cancelled by the secretariat"
     try:
         notice, count = await service.broadcast(
             ctx.session, ctx.content, parse_audience(draft.audience), draft.text, now=ctx.now,
             created_by=ctx.person.id, ref=f"draft:{draft.id}",
         )
     except ProgrammeError as exc:
-        return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
+        return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")], exc.render(ctx.content.book, "en")
     draft.status, draft.notice_id = "sent", notice.id
-    return [Outbound(ctx.say("programme.notice_queued", id=notice.id, count=count))]
+    return [Outbound(ctx.say("programme.notice_queued", id=notice.id, count=count))], None
 
 
 def status_text(ctx: Ctx, status: service.NoticeStatus) -> str:

@@ -2,25 +2,38 @@
 place they ask who may change the calendar or broadcast, and reading `--flag value` arguments the way
 the CLI takes them.
 
-`may_manage` asks bot/policy (manage_visits, manage_events, broadcast are secretariat-only there);
-with `audit=True` the decision is recorded as the policy records every secretariat action, without
-it the answer only chooses what a listing shows (no audit entry for every /visits).
+`managed` asks bot/policy (manage_visits, manage_events, broadcast are secretariat-only there) and
+records the action as the policy records every secretariat action, with how it ended; `may_manage`
+only chooses what a listing shows (no audit entry for every /visits).
 """
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Awaitable, Callable
 
 from bot.engine.context import Ctx
+from bot.engine.messages import Outbound
 from bot.engine.parse import clean_text
-from bot.policy import Action, decide
+from bot.policy import Action, decide, settle
 
 
-def may_manage(ctx: Ctx, action: str, *, audit: bool = True) -> bool:
-    """action: manage_visits | manage_events | broadcast."""
-    if audit:
-        return ctx.may(Action(action))
+def may_manage(ctx: Ctx, action: str) -> bool:
+    """Would the policy allow it (manage_visits | manage_events | broadcast)? Not recorded: it only
+    chooses what a listing shows; the action itself goes through `managed`."""
     return decide(ctx.actor, Action(action)).allowed
+
+
+async def managed(ctx: Ctx, action: str, work: Callable[[], Awaitable[list[Outbound]]]) -> list[Outbound] | None:
+    """Do a secretariat action and record how it ended: None when the policy refuses (recorded as
+    refused); else the replies of `work`, the audit entry done, or failed with the first line of
+    the error reply (a calendar change or broadcast that did not happen is not left as allowed)."""
+    allowed, entry = ctx.may_start(Action(action))
+    if not allowed or entry is None:
+        return None
+    replies = await work()
+    settle(entry, next(((r.text.strip().splitlines() or ["error"])[0] for r in replies if r.kind == "error"), None))
+    return replies
 
 
 class BadArgs(ValueError):

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
-from bot.handlers.secretariat import BadArgs, command_args, may_manage
+from bot.handlers.secretariat import BadArgs, command_args, managed, may_manage
 from bot.store import repo
 from bot.store.models import ExpertAssignment, Visit
 from scheduler import visits as service
@@ -38,14 +38,16 @@ async def handle_visit(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
     sub, _, rest = args.strip().partition(" ")
     sub = sub.lower()
     if sub in ("add", "move", "cancel"):
-        if not may_manage(ctx, "manage_visits"):
-            return _error(ctx, "programme.secretariat_only")
-        try:
-            return await _change(ctx, sub, rest)
-        except BadArgs:
-            return _error(ctx, "programme.visit_usage")
-        except ProgrammeError as exc:
-            return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
+        async def change() -> list[Outbound]:
+            try:
+                return await _change(ctx, sub, rest)
+            except BadArgs:
+                return _error(ctx, "programme.visit_usage")
+            except ProgrammeError as exc:
+                return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")]
+
+        replies = await managed(ctx, "manage_visits", change)
+        return replies if replies is not None else _error(ctx, "programme.secretariat_only")
     if sub in ("", "list"):
         try:
             _, flags = command_args(rest, {"company"})
@@ -87,7 +89,7 @@ async def _change(ctx: Ctx, sub: str, rest: str) -> list[Outbound]:
 async def _list(ctx: Ctx, company_name: str | None) -> list[Outbound]:
     say = Say(ctx.content, ctx.lang, ctx.tz)
     person = ctx.person
-    if may_manage(ctx, "manage_visits", audit=False):
+    if may_manage(ctx, "manage_visits"):
         try:
             company = await service.company_named(ctx.session, company_name) if company_name else None
         except ProgrammeError as exc:

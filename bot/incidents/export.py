@@ -13,6 +13,7 @@ from bot.content.loader import Content
 from bot.engine.render import Speaker, format_value
 from bot.incidents import service
 from bot.incidents.render import jst, level_label, questions, status_label
+from bot.reports.markdown import md_text
 from bot.store import repo
 from bot.store.models import Person, utcnow
 
@@ -106,33 +107,30 @@ def _name(person: Person | None) -> str | None:
 def to_markdown(doc: dict[str, Any]) -> str:
     labels = doc["labels"]
 
-    def cell(value: Any) -> str:
-        return str(value if value is not None else "").replace("|", "\\|").replace("\n", "<br>")
-
     out = [f"# {doc['title']}", "", f"## 1. {labels['reporter']}", ""]
     out += [
-        f"- **{labels['company']}**: {cell(doc['reporter']['company'])}",
-        f"- **{labels['name']}**: {cell(doc['reporter']['name'])} ({cell(doc['reporter']['platform'])})",
+        f"- **{labels['company']}**: {md_text(doc['reporter']['company'])}",
+        f"- **{labels['name']}**: {md_text(doc['reporter']['name'])} ({md_text(doc['reporter']['platform'])})",
         f"- **{labels['reported_at']}**: {doc['reported_at']} JST" + (f" ({labels['out_of_hours']})" if doc["out_of_hours"] else ""),
         f"- **{labels['severity']}**: {doc['severity']['label']}",
         f"- **{labels['status']}**: {doc['status']['label']}",
     ]
     for number, section in enumerate(doc["sections"], 2):
         out += ["", f"## {number}. {section['title']}", ""]
-        out += [f"- **{cell(f['label'])}**: {cell(f['text'])}" for f in section["fields"]]
+        out += [f"- **{md_text(f['label'])}**: {md_text(f['text'])}" for f in section["fields"]]
     next_number = len(doc["sections"]) + 2
     if doc["checklist"]:
         out += ["", f"## {next_number}. {labels['checklist']}", ""]
-        out += [f"- [{'x' if s['done'] else ' '}] {cell(s['text'])}" for s in doc["checklist"]]
+        out += [f"- [{'x' if s['done'] else ' '}] {md_text(s['text'])}" for s in doc["checklist"]]
         next_number += 1
     out += ["", f"## {next_number}. {labels['contacts']}", ""]
     for contact in doc["contacts"]:
         channels = ", ".join(ch["value"] for ch in contact["channels"])
-        out.append(f"- {cell(contact['name'])}" + (f": {cell(channels)}" if channels else ""))
+        out.append(f"- {md_text(contact['name'])}" + (f": {md_text(channels)}" if channels else ""))
     out += ["", f"## {next_number + 1}. {labels['timeline']}", ""]
     out += [f"| {labels['col_at']} | {labels['col_event']} | {labels['col_detail']} |", "|---|---|---|"]
     for event in doc["timeline"]:
         detail = event["text"] or event["detail"]
         by = f" ({event['by']})" if event["by"] else ""
-        out.append(f"| {event['at']} | {cell(event['label'])}{cell(by)} | {cell(detail)} |")
+        out.append(f"| {event['at']} | {md_text(event['label'])}{md_text(by)} | {md_text(detail)} |")
     return "\n".join(out) + "\n"

@@ -6,7 +6,6 @@ import unicodedata
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.flow import MORE, Answer, CompiledFlow, Group
 from bot.engine.render import Speaker, format_value
+from bot.reports.markdown import md_text
 from bot.store import repo
 from bot.store.models import Company, Conversation, Person, utcnow
 
@@ -158,34 +158,26 @@ def _group_name(group: Group, lang: str) -> str:
 # --- Markdown
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
-
-
 def to_markdown(report: HearingReport) -> str:
     labels = report.labels
     out = [f"# {labels['title']}", "", f"## {labels['summary']}", ""]
-    out += [f"- **{_md_cell(k)}**: {_md_cell(v)}" for k, v in report.summary]
+    out += [f"- **{md_text(k)}**: {md_text(v)}" for k, v in report.summary]
     for table in report.tables:
-        out += ["", f"## {_md_cell(table.title)}", ""]
-        out.append("| " + " | ".join(_md_cell(c) for c in table.columns) + " |")
+        out += ["", f"## {md_text(table.title)}", ""]
+        out.append("| " + " | ".join(md_text(c) for c in table.columns) + " |")
         out.append("|" + "---|" * len(table.columns))
-        out += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
+        out += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in table.rows]
     out += ["", f"## {labels['answers']}"]
     for title, rows in report.sections:
-        out += ["", f"### {_md_cell(title)}", ""]
+        out += ["", f"### {md_text(title)}", ""]
         out.append(f"| {labels['no']} | {labels['question']} | {labels['answer']} | {labels['answered_at']} |")
         out.append("|---:|---|---|---|")
         for row in rows:
-            answer = _md_cell(row.answer)
+            answer = md_text(row.answer)
             if row.state == "unanswered":
                 answer = f"**{answer}**"  # what the expert must ask at the visit
-            out.append(f"| {row.number} | {_md_cell(row.question)} | {answer} | {row.answered_at} |")
+            out.append(f"| {row.number} | {md_text(row.question)} | {answer} | {row.answered_at} |")
     return "\n".join(out) + "\n"
-
-
-def write_markdown(report: HearingReport, path: Path) -> None:
-    path.write_text(to_markdown(report), encoding="utf-8")
 
 
 # --- XLSX
@@ -196,10 +188,15 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def write_xlsx(report: HearingReport, path: Path) -> None:
+def to_xlsx(report: HearingReport) -> bytes:
+    """The report as an XLSX workbook (bot/reports/output.py writes it to a file)."""
+    from io import BytesIO
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.worksheet import Worksheet
+
+    from bot.reports.cells import text_only_workbook
 
     bold = Font(bold=True)
     header_fill = PatternFill("solid", fgColor="DDEBF7")
@@ -258,7 +255,10 @@ def write_xlsx(report: HearingReport, path: Path) -> None:
     table(answers, header, rows, missing)
     for item in report.tables:
         table(book.create_sheet(sheet_title(item.title)), item.columns, item.rows)
-    book.save(path)
+    text_only_workbook(book)
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 # --- chat

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -17,17 +18,32 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def make_engine(url: URL, **kwargs: Any) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)  # SQLAlchemy's own aiosqlite dialect
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            path = url.database
+            event.listen(engine.sync_engine, "do_connect", lambda *_: create_private(path))
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def create_private(path: str) -> None:
+    """Make a new database file readable by its owner only (0600) before SQLite opens it: it holds
+    every company's answers and incidents. SQLite gives the -wal and -shm files the database file's
+    mode. An existing file is left as it is."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # WAL lets the console, the CLI and a server read while one writes; NORMAL sync keeps every
-    # committed answer across a killed process (only a power cut can lose the last commits).
+    # WAL lets the console, the CLI and a server read while one writes. FULL syncs the log at every
+    # commit, so an answer acknowledged to a person survives a power cut too (NORMAL keeps it across a
+    # killed process only; the last commits before a power cut could be lost). Its cost per answer is
+    # measured by bench/sqlite_sync.py (bench/README.md).
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -314,9 +315,6 @@ class AuditEntry(Base):
 
 # --- the programme calendar: visits, events, notices (issue 6; migration 0005)
 
-from sqlalchemy import Float, LargeBinary, Unicode  # noqa: E402 - kept with the classes that use them
-
-
 class Visit(Base):
     """One of a company's six expert visits. `revision` grows with every move, so reminders of the
     old date (notice refs "visit:<id>:r<revision>:<offset>") are told apart from the new ones;
@@ -418,17 +416,6 @@ class OutboxClaim(Base):
     worker_key: Mapped[int] = mapped_column(Integer)
     worker: Mapped[str] = mapped_column(String(200))  # host:pid, for people reading the table
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class SchedulerJob(Base):
-    """APScheduler 3's SQLAlchemyJobStore table, declared here so the migrations create it and the
-    migration drift test knows it. The job store finds it and does not create its own."""
-
-    __tablename__ = "apscheduler_jobs"
-
-    id: Mapped[str] = mapped_column(Unicode(191), primary_key=True)
-    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
-    job_state: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class IntakeMiss(Base):
