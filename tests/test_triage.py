@@ -143,3 +143,44 @@ def test_content_check_fails_on_dangling_references(tmp_path: Path, edit: tuple[
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
     issues = [str(i) for i in check_content(copy)]
     assert any(problem in i and name.split("/")[-1] in i for i in issues), issues
+
+
+def _path_to(content: Content, leaf_id: str) -> list[str] | None:
+    tree = content.response.triage
+    assert tree is not None
+    target = tree.nodes[leaf_id].outcome
+    return next((labels for labels, outcome in walk(content) if outcome is target), None)
+
+
+@pytest.mark.parametrize(
+    ("leaf", "first_label"),
+    [
+        ("leaf_bec", "フィッシング詐欺"),  # the portal groups BEC with phishing (CHECK4-01)
+        ("leaf_extortion_mail", "迷惑メールが送られてきた"),  # CHECK4-02 自分のメールアドレス等からの脅迫メール
+        ("leaf_emotet_reported", "セキュリティ上の問題の可能性がある"),
+    ],
+)
+def test_situations_of_the_portals_quick_list_are_reachable(content: Content, leaf: str, first_label: str) -> None:
+    # Review finding: business e-mail compromise and the extortion mail "from your own address" were
+    # missing; a partner's report of odd mail from us had only "isolate that PC".
+    path = _path_to(content, leaf)
+    assert path is not None and path[0] == first_label
+
+
+def test_a_partners_report_checks_every_pc_before_isolating_any(content: Content) -> None:
+    tree = content.response.triage
+    assert tree is not None
+    outcome = tree.nodes["leaf_emotet_reported"].outcome
+    assert outcome is not None
+    first = outcome.first_steps[0].ja
+    assert "全PC" in first and "切り離す" not in first
+    assert any("取引先" in step.ja and "チェック" in step.ja for step in outcome.first_steps)
+
+
+def test_a_bec_leaf_says_to_confirm_outside_e_mail_and_recall_a_transfer(content: Content) -> None:
+    tree = content.response.triage
+    assert tree is not None
+    outcome = tree.nodes["leaf_bec"].outcome
+    assert outcome is not None and outcome.urgent
+    steps = " ".join(step.ja for step in outcome.first_steps)
+    assert "メール以外の方法" in steps and "組戻し" in steps
