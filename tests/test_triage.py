@@ -184,3 +184,17 @@ def test_a_bec_leaf_says_to_confirm_outside_e_mail_and_recall_a_transfer(content
     assert outcome is not None and outcome.urgent
     steps = " ".join(step.ja for step in outcome.first_steps)
     assert "メール以外の方法" in steps and "組戻し" in steps
+
+
+def test_every_contact_defined_is_shown_somewhere(content: Content) -> None:
+    # Review finding: ipa_anshin was defined and never shown (its place: the fake-warning leaf).
+    tree = content.response.triage
+    assert tree is not None and content.contacts is not None
+    shown = {c for _, outcome in walk(content) for c in outcome.contacts}
+    shown |= {c for playbook in content.response.playbooks.values() for c in playbook.contacts}
+    shown |= {c for category in content.response.incident.categories.values() for c in category.contacts}
+    programme = content.response.programme
+    if programme is not None:
+        shown.add(programme.desk.contact)
+    assert {c.id for c in content.contacts.contacts} - shown == set()
+    assert "ipa_anshin" in tree.nodes["leaf_fake_warning"].outcome.contacts  # type: ignore[union-attr]
