@@ -158,6 +158,9 @@ def _path_to(content: Content, leaf_id: str) -> list[str] | None:
         ("leaf_bec", "フィッシング詐欺"),  # the portal groups BEC with phishing (CHECK4-01)
         ("leaf_extortion_mail", "迷惑メールが送られてきた"),  # CHECK4-02 自分のメールアドレス等からの脅迫メール
         ("leaf_emotet_reported", "セキュリティ上の問題の可能性がある"),
+        # the portal's quick list sends 「問題ではないが相談したい」 to IT-service and rights desks (CHECK3)
+        ("leaf_it_service_trouble", "セキュリティ上の問題ではないが相談したい"),
+        ("leaf_rights_infringement", "セキュリティ上の問題ではないが相談したい"),
     ],
 )
 def test_situations_of_the_portals_quick_list_are_reachable(content: Content, leaf: str, first_label: str) -> None:
