@@ -18,3 +18,10 @@ def test_every_command_a_japanese_message_names_is_named_in_english(content: Con
         for key, text in messages.items()
     }
     assert {key: commands for key, commands in lost.items() if commands} == {}
+
+
+def test_english_names_no_desk_by_untranslated_jargon(content: Content) -> None:
+    # Review finding: "Anshin" (安心) meant nothing to an English reader.
+    assert content.contacts is not None
+    english = [t for c in content.contacts.contacts for t in (c.name.en, c.handles.en, *(ch.label.en for ch in c.channels if ch.label))]
+    assert english and [t for t in english if "Anshin" in t] == []
