@@ -66,3 +66,11 @@ def test_recovery_vendor_lists_of_seed_003_are_on_the_infection_playbooks(conten
     assert content.contacts is not None
     ipa = next(c for c in content.contacts.contacts if c.id == "ipa_service_list")
     assert [c.value for c in ipa.channels] == ["https://www.ipa.go.jp/security/service_list.html"]  # moved from /it-service/
+
+
+def test_an_incident_category_is_routed_to_its_playbooks_contacts(content: Content) -> None:
+    # Review finding: content/incident.yaml kept a second list per category that drifted from the playbook's.
+    routed = {name: route for name, route in content.response.incident.categories.items() if route.playbook}
+    assert routed
+    for name, route in routed.items():
+        assert route.contacts == content.response.playbooks[route.playbook].contacts, name

@@ -129,6 +129,8 @@ async def test_back_and_cancel_in_the_walk(convo: Convo) -> None:
         (("playbooks/malware.yaml", "contacts: [", "contacts: [nowhere_desk, "), "unknown contact 'nowhere_desk'"),
         (("triage.yaml", "playbook: malware", "playbook: no_such_playbook"), "unknown playbook 'no_such_playbook'"),
         (("incident.yaml", "playbook: ransomware\n", "playbook: gone\n"), "unknown playbook 'gone'"),
+        # a category with a playbook takes the playbook's contacts: a second list is refused
+        (("incident.yaml", "    playbook: malware\n", "    playbook: malware\n    contacts: [own_csirt]\n"), "takes the playbook's contacts"),
         # a misspelt next: that breaks the id pattern is still named as the node it does not find
         (("triage.yaml", "next: pc_symptom", "next: pc-sympton"), "unknown node 'pc-sympton'"),
     ],

@@ -41,6 +41,8 @@ def load_response(c: _Collector, directory: Path, contacts: ContactBook | None) 
     playbooks = _load_playbooks(c, directory / "playbooks", contact_ids)
     tree = _load_triage(c, directory / "triage.yaml", contact_ids, set(playbooks))
     incident, incident_flow = _load_incident(c, directory / "incident.yaml", contact_ids, set(playbooks))
+    if incident:
+        incident = _with_playbook_contacts(incident, playbooks)
     programme = c.model(directory / "programme.yaml", Programme)
     if programme and programme.desk.contact not in contact_ids:
         c.add(directory / "programme.yaml", "desk.contact", f"unknown contact {programme.desk.contact!r}")
@@ -163,6 +165,11 @@ def _load_incident(
         if route.playbook and route.playbook not in playbook_ids:
             c.add(path, f"categories.{name}.playbook", f"unknown playbook {route.playbook!r}")
             ok = False
+        if route.playbook and route.contacts:
+            # One list per kind of incident: two drifted apart (a review finding).
+            c.add(path, f"categories.{name}.contacts",
+                  f"a category with a playbook takes the playbook's contacts (playbooks/{route.playbook}.yaml): remove them here")
+            ok = False
         for contact in route.contacts:
             if contact not in contact_ids:
                 c.add(path, f"categories.{name}.contacts", f"unknown contact {contact!r}")
@@ -204,3 +211,13 @@ def _check_calendar(c: _Collector, path: Path, programme: Programme) -> None:
         c.add(path, "reminders.hearing_nudge.visit", f"visit {nudge.visit} is not in visits.plan")
     if programme.reminders.event and programme.events is None:
         c.add(path, "reminders.event", "event reminders are set but there are no events.kinds")
+
+
+def _with_playbook_contacts(incident: IncidentConfig, playbooks: dict[str, Playbook]) -> IncidentConfig:
+    """A category with a playbook is routed to the playbook's contacts, in the playbook's order."""
+    categories = {
+        name: route.model_copy(update={"contacts": list(playbooks[route.playbook].contacts)})
+        if route.playbook in playbooks and not route.contacts else route
+        for name, route in incident.categories.items()
+    }
+    return incident.model_copy(update={"categories": categories})
