@@ -312,3 +312,26 @@ def _ja_texts(data: Any) -> list[str]:
     if isinstance(data, list):
         return [t for v in data for t in _ja_texts(v)]
     return []
+
+
+def test_the_desk_hours_are_written_once() -> None:
+    # Review finding: the hours were written in four places; now programme.yaml's desk.hours_text only.
+    hours = re.compile(r"\b9:00\s*[〜~\-]\s*17:00")
+    written = [
+        str(path.relative_to(REAL_CONTENT)) for path in sorted(REAL_CONTENT.rglob("*.yaml"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if hours.search(line) and not line.lstrip().startswith("#") and "source:" not in line
+    ]
+    assert written == ["programme.yaml"]
+
+
+def test_hours_text_that_disagrees_with_opens_and_closes_is_refused(content_dir: Path) -> None:
+    replace_text(content_dir / "programme.yaml", 'closes: "17:00"', 'closes: "18:00"')
+    [issue] = only(check_content(content_dir), "content/programme.yaml")
+    assert "18:00" in issue.problem and issue.path.startswith("desk")
+
+
+def test_a_message_naming_the_desk_hours_needs_them_in_programme(content_dir: Path) -> None:
+    replace_text(content_dir / "programme.yaml", '  hours_text: {ja: "平日 9:00〜17:00", en: "weekdays 9:00-17:00 JST"}', "")
+    issues = check_content(content_dir)
+    assert any("desk_hours" in i.problem and i.file.startswith("content/messages/") for i in issues), issues

@@ -84,6 +84,7 @@ async def test_out_of_hours_on_a_public_holiday(runtime: Runtime, clock: Clock) 
     await short_path(tanaka)
     text = tanaka.text
     assert "受付時間外" in text and "11/24 09:00" in text  # the desk sees it when it opens
+    assert "（平日 9:00〜17:00）" in text  # the hours, from programme.yaml's desk.hours_text
     assert "110" in text and "#9110" in text  # emergency destinations
     [incident] = await incidents(runtime)
     assert incident.out_of_hours

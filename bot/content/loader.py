@@ -24,6 +24,7 @@ from bot.content.models import (
     Question,
 )
 from bot.content.response import ResponseContent, load_response
+from bot.content.desk import desk_facts, with_facts
 from bot.content.yamlio import ContentYamlError, load_yaml
 from bot.engine.flow import CompiledFlow
 from bot.engine.i18n import MessageBook, placeholders
@@ -72,6 +73,8 @@ class _Collector:
         self.directory = directory
         self.issues: list[ContentIssue] = []
         self.invalid_parts: set[str] = set()  # file stems of part files reported as invalid
+        # Facts written once and named in any text: {"desk_hours": {"ja": …, "en": …}} (desk.py).
+        self.facts: dict[str, dict[str, str]] = {}
 
     def rel(self, path: Path) -> str:
         try:
@@ -92,6 +95,8 @@ class _Collector:
         except ContentYamlError as exc:
             self.add(path, "", str(exc))
             return None
+        if self.facts:
+            raw = with_facts(raw, self.facts)
         try:
             return model.model_validate(raw)
         except ValidationError as exc:
@@ -238,6 +243,9 @@ def _value_problem(target: Question, condition: Any) -> str | None:
 
 def _check_messages(c: _Collector, path: Path, messages: Messages) -> None:
     for key, text in messages.messages.items():
+        if "desk_hours" in placeholders(text.ja) | placeholders(text.en):
+            # Only left when programme.yaml has no desk.hours_text to put there (bot/content/desk.py).
+            c.add(path, f"messages.{key}", "says {desk_hours} but content/programme.yaml has no desk.hours_text")
         if placeholders(text.ja) != placeholders(text.en):
             c.add(
                 path, f"messages.{key}",
@@ -283,6 +291,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
     if not directory.is_dir():
         c.add(directory, "", "content directory does not exist")
         return c, None
+    c.facts = desk_facts(directory / "programme.yaml")
     messages = _load_messages(c, directory / "messages")
     lexicon = c.model(directory / "lexicon.yaml", Lexicon)
     parts = _load_parts(c, directory)

@@ -477,7 +477,18 @@ class DeskHours(Strict):
     closes: str = Field(pattern=r"^\d{2}:\d{2}$")
     closed_on_public_holidays: bool = True
     closed_dates: list[str] = Field(default_factory=list)  # YYYY-MM-DD, e.g. the year-end break
+    # The hours as people read them; any text says {desk_hours} for it (bot/content/desk.py).
+    hours_text: Text | None = None
     source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _text_says_the_hours(self) -> DeskHours:
+        if self.hours_text is not None:
+            for time in (self.opens, self.closes):
+                shown = time.lstrip("0") if not time.startswith("00") else time
+                if shown not in self.hours_text.ja or shown not in self.hours_text.en:
+                    raise ValueError(f"hours_text does not say {shown} (opens/closes): write the hours once, the same")
+        return self
 
 
 class Retention(Strict):
