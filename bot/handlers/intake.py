@@ -20,6 +20,7 @@ from bot.engine.triage import render_contact, render_outcome
 from bot.handlers.triage import handle_soudan, view_for
 from bot.incidents.hours import desk_open
 from bot.intake import misses
+from bot.store import repo
 from bot.intake.index import Match
 from bot.intake.reading import Reading, index_for, read
 from bot.intake.targets import Target
@@ -39,13 +40,24 @@ async def handle_free_text(ctx: Ctx, inbound: Inbound, text: str) -> list[Outbou
     if not reading.matches:
         if not reading.too_short and ctx.content.intake is not None and index_for(ctx.content).normaliser.tokens(reading.text):
             await _keep_miss(ctx, inbound, reading)
-        return [_pick([], ctx, ctx.say("intake.unreadable"), ctx.say("intake.open_list"))]
+        return [*await _where_they_left_off(ctx), _pick([], ctx, ctx.say("intake.unreadable"), ctx.say("intake.open_list"))]
     urgent = reading.urgent
     if urgent is not None:
         return [Outbound(ctx.say("intake.urgent")), *_leaf(ctx, urgent.target)]
     if not reading.confident:
         await _keep_miss(ctx, inbound, reading)
+        return [*await _where_they_left_off(ctx), _pick(reading.matches, ctx, ctx.say("intake.candidates"), ctx.say("intake.none"))]
     return [_pick(reading.matches, ctx, ctx.say("intake.candidates"), ctx.say("intake.none"))]
+
+
+async def _where_they_left_off(ctx: Ctx) -> list[Outbound]:
+    """A greeting or an unclear line from someone whose hearing sheet is paused: say where they are
+    (a review finding: 「こんにちは」 got only 「ご用件をどうぞ」)."""
+    paused = await repo.open_conversation(ctx.session, ctx.person.id, flow_ids=ctx.content.flows)
+    if paused is None:
+        return []
+    answered = await repo.count_answers(ctx.session, paused.id)
+    return [Outbound(ctx.say("status.hearing_paused", answered=answered))]
 
 
 async def offer_switch(ctx: Ctx, text: str) -> list[Outbound]:
