@@ -145,8 +145,9 @@ async def serve(application: App, *, port: int) -> None:
             loop.add_signal_handler(signum, stop.set)
         try:
             # This process also delivers the outbox's Slack notices and, if it holds the lock, runs
-            # the scheduler (scheduler/background.py): no second process needed.
-            async with delivering(application.runtime, [SlackSender(slack.bolt.client, application.content.book)]):
+            # the scheduler (scheduler/background.py): no second process needed. The dialogue's
+            # sender: its client carries the bot token (bolt's own gets one per request only).
+            async with delivering(application.runtime, [slack.dialogue.sender]):
                 if secrets.app_token:
                     await _socket_mode(slack.bolt, secrets.app_token, stop)
                 else:
