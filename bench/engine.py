@@ -70,7 +70,6 @@ sys.path.insert(0, str(ROOT))
 
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test_helper"
 TOKEN = "123456:BENCH"
-BOT_USER = {"id": 123456, "is_bot": True, "first_name": "Help desk", "username": "helpdesk_bench_bot"}
 COURSES = ("csirt", "it-bcp")
 FIRST_USER_ID = 10_000_000
 TARGET_RATE, TARGET_P99_MS, TARGET_RATIO = 500, 20.0, 3.0
@@ -309,42 +308,8 @@ async def engine_phase(raw_url: str, people: int, seconds: float, rate: float | 
 
 
 def make_local_bot_api() -> Any:
-    """A BaseRequest that answers the Bot API in process: what Telegram would return, with the
-    request encoded as HTTPXRequest encodes it, but no socket."""
-    from telegram.request import BaseRequest
-
-    class LocalBotAPI(BaseRequest):
-        def __init__(self) -> None:
-            self.message_ids = itertools.count(1)
-            self.calls: dict[str, int] = {}
-
-        @property
-        def read_timeout(self) -> float | None:
-            return 5.0
-
-        async def initialize(self) -> None:
-            return None
-
-        async def shutdown(self) -> None:
-            return None
-
-        async def do_request(self, url: str, method: str, request_data: Any = None, **_: Any) -> tuple[int, bytes]:
-            name = url.rsplit("/", 1)[-1]
-            self.calls[name] = self.calls.get(name, 0) + 1
-            params = request_data.parameters if request_data is not None else {}
-            if request_data is not None:
-                request_data.json_parameters  # noqa: B018 - the encoding a real request pays for
-            if name == "getMe":
-                result: Any = BOT_USER
-            elif name in ("sendMessage", "editMessageText"):
-                result = {
-                    "message_id": next(self.message_ids), "from": BOT_USER, "date": int(time.time()),
-                    "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "Bench"},
-                    "text": params.get("text", ""),
-                }
-            else:
-                result = True
-            return 200, json.dumps({"ok": True, "result": result}).encode()
+    """The Bot API answered in process (bench/botapi.py), without a flood limit: our code's cost."""
+    from bench.botapi import LocalBotAPI
 
     return LocalBotAPI()
 

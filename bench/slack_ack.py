@@ -125,7 +125,7 @@ def _ms(seconds: float) -> float | None:
     return None if math.isnan(seconds) else round(seconds * 1000, 1)
 
 
-async def _send(http: aiohttp.ClientSession, url: str, request: SlackRequest) -> tuple[float, str | None]:
+async def send_signed(http: aiohttp.ClientSession, url: str, request: SlackRequest) -> tuple[float, str | None]:
     """(ack latency in seconds, None) or (elapsed, what went wrong). Signed just before it is sent,
     as Slack does, and timed from there (building the payload is the client's cost, not the app's)."""
     headers = request.headers()
@@ -150,11 +150,11 @@ async def _load(
     async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as http:
 
         async def warm_up() -> None:
-            await _send(http, url, build(next(people)))
+            await send_signed(http, url, build(next(people)))
 
         async def worker(deadline: float) -> None:
             while time.perf_counter() < deadline:
-                latency, error = await _send(http, url, build(next(people)))
+                latency, error = await send_signed(http, url, build(next(people)))
                 if error is None:
                     figures.latencies.append(latency)
                 else:

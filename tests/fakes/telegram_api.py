@@ -27,6 +27,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
@@ -48,6 +49,7 @@ BOT_USER = {
 # Form fields that are strings on the wire; every other field python-telegram-bot sends is JSON.
 _STRING_FIELDS = {"text", "callback_query_id", "url", "secret_token", "language_code", "inline_message_id"}
 RECORDED = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
+FLOOD_COUNTED = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}  # messages, for flood_limit
 SHORT_POLL = 0.5  # seconds getUpdates waits for an update before answering []
 
 T = TypeVar("T")
@@ -104,6 +106,9 @@ class FakeTelegramAPI:
     calls: list[Call] = field(default_factory=list)
     port: int = 0
     bots: list[BotProcess] = field(default_factory=list)  # child processes talking to this fake
+    # Telegram's flood control, when set: more than this many messages (sends and edits) in any
+    # second are answered 429 with retry_after 1, as bench/broadcast.py's stand-in does.
+    flood_limit: int | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -113,6 +118,7 @@ class FakeTelegramAPI:
         self._faults: _Faults | None = None
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids = itertools.count(5000)
+        self._sent_at: deque[float] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
@@ -252,6 +258,9 @@ class FakeTelegramAPI:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         params = await _params(request)
+        if method in FLOOD_COUNTED and self._over_flood_limit():
+            self._record(Call(method, params, 429))
+            return _error(429, "Too Many Requests: retry after 1", parameters={"retry_after": 1})
         failure = self._take_failure(method)
         if failure is not None:
             self._record(Call(method, params, failure.status))
@@ -265,6 +274,18 @@ class FakeTelegramAPI:
             return answer
         self._record(Call(method, params, result=answer))
         return _ok(answer)
+
+    def _over_flood_limit(self) -> bool:
+        if self.flood_limit is None:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            while self._sent_at and self._sent_at[0] <= now - 1.0:
+                self._sent_at.popleft()
+            if len(self._sent_at) >= self.flood_limit:
+                return True
+            self._sent_at.append(now)
+        return False
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._lock:

@@ -39,6 +39,22 @@ log = logging.getLogger(__name__)
 # How often a request refused with 429 is retried, each time after the retry_after Telegram gave
 # (every request waits meanwhile); a reply is then retried within its deadline (courier.py).
 FLOOD_RETRIES = 3
+# Telegram takes about 30 messages a second from a bot, counted in any second (as the stand-ins in
+# tests/fakes and bench/ count them, and scheduler/limits.py paces the outbox). AIORateLimiter's
+# default is a leaky bucket of 30 that drains at 30/s: it lets 30 go at once and 30 more within the
+# same second, and every 429 that follows pauses all of the bot's sends for retry_after while the
+# updates queue behind (bench/peak.py: 108 such pauses at the peak). A bucket of 2 draining at 26/s
+# lets a second hold at most 28, two short of the limit for the jitter between our clock and theirs
+# (a bucket of 3 at 27/s, exactly 30, still met 9 refusals in 80 sends on a busy machine).
+REPLY_RATE = 26.0  # messages per second
+REPLY_BURST = 2
+
+
+def reply_limiter() -> AIORateLimiter:
+    """The rate limiter of the replies: under Telegram's 30/s in every second, and retries a 429."""
+    return AIORateLimiter(
+        overall_max_rate=REPLY_BURST, overall_time_period=REPLY_BURST / REPLY_RATE, max_retries=FLOOD_RETRIES
+    )
 # Only what the bot acts on: no edits, channel posts, reactions or membership events.
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 
@@ -78,7 +94,7 @@ def build_application(
         .get_updates_request(ReadableUpdates(connection_pool_size=1))  # the library's default size
     )
     if flood_limits:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        builder = builder.rate_limiter(reply_limiter())
     if request is not None:
         builder = builder.request(request)
     application = builder.build()
