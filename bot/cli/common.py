@@ -1,30 +1,67 @@
-"""Shared pieces of the `helpdesk` command modules: option types, one-line errors, running a coroutine."""
+"""Shared pieces of the `helpdesk` command modules: option types, choices from content, one-line
+errors, periods, running a coroutine."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 from enum import Enum
 from pathlib import Path
+from datetime import timedelta
 from typing import Awaitable, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
+from bot.policy import Role as PolicyRole
+
 T = TypeVar("T")
 
-# The identity a CLI command acts as (a console account); bot/cli_auth.py resolves it.
+# The identity a CLI command acts as (a console account); bot/cli/auth.py resolves it.
 AS_OPTION: Optional[str] = typer.Option(None, "--as", help="Act as this console account (default: your login name).")
 FORCE_OPTION: bool = typer.Option(False, "--force", help="Replace the --output file if it exists.")
 
 
-class Course(str, Enum):
-    csirt = "csirt"
-    it_bcp = "it-bcp"
+# The roles an invitation gives, from the policy's own enum: the secretariat is named with
+# `helpdesk secretariat add`, never by a code.
+INVITED_ROLES = [role.value for role in PolicyRole if role is not PolicyRole.SECRETARIAT]
 
 
-class Role(str, Enum):
-    member = "member"
-    lead = "lead"
-    expert = "expert"
+def invited_role(value: str) -> str:
+    if value not in INVITED_ROLES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(repr(r) for r in INVITED_ROLES)}")
+    return value
+
+
+def content_choice(kind: str) -> Callable[[Optional[str]], Optional[str]]:
+    """A typer callback that accepts only the ids content/programme.yaml lists for `kind` (courses,
+    visit modes, event kinds): the secretariat adds a choice by editing content, not code. Content
+    is read only when the option is given, so `helpdesk --help` and the console stay fast."""
+
+    def check(value: Optional[str]) -> Optional[str]:
+        if value is None:
+            return None
+        choices = programme_choices(kind)
+        if choices and value not in choices:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(repr(c) for c in choices)} (content/programme.yaml)")
+        return value
+
+    return check
+
+
+def programme_choices(kind: str) -> list[str]:
+    from bot.config import Settings
+    from bot.content.loader import cached_content
+
+    programme = cached_content(Settings().content_dir).response.programme
+    if programme is None:
+        return []
+    if kind == "courses":
+        return [course.code for course in programme.courses]
+    if kind == "modes":
+        return [mode.id for mode in programme.visits.modes] if programme.visits else []
+    if kind == "kinds":
+        return [k.id for k in programme.events.kinds] if programme.events else []
+    raise ValueError(kind)
 
 
 class Lang(str, Enum):
@@ -45,6 +82,15 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise Failure(message, code)
 
 
+def parse_period(text: str) -> timedelta:
+    """"14d", "36h", "2w" (a bare number means days)."""
+    match = re.fullmatch(r"\s*(\d+)\s*([dhw]?)\s*", text.lower())
+    if not match or int(match.group(1)) == 0:
+        raise typer.BadParameter("use a number of days, hours or weeks, e.g. 14d, 36h, 2w")
+    amount, unit = int(match.group(1)), match.group(2) or "d"
+    return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "w": timedelta(weeks=amount)}[unit]
+
+
 def write_output(path: Path, data: bytes | str, *, force: bool) -> None:
     """An export to its --output file: owner-only, no overwrite without --force (bot/reports/output.py)."""
     from bot.reports.output import OutputExists, write_private
@@ -63,7 +109,7 @@ def run(make: Callable[[], Awaitable[T]]) -> T:
     from pydantic import ValidationError
     from sqlalchemy.exc import DBAPIError
 
-    from bot.cli_auth import Refused
+    from bot.cli.auth import Refused
     from bot.config import SettingsError
     from bot.content.loader import ContentInvalid
 
