@@ -25,16 +25,22 @@ def overview(
     from bot.cli.auth import require
     from bot.policy import Action
     from bot.reports.overview import company_rows
+    from bot.store.models import utcnow
+    from scheduler.localtime import format_cli
 
-    async def go() -> list[Any]:
+    async def go() -> tuple[list[Any], Any]:
         async with open_app() as application:
             await require(application, actor, Action.OVERVIEW)
             async with application.sessions() as session:
-                return await company_rows(session, application.content, "ja")
+                return await company_rows(session, application.content, "ja", utcnow()), application.runtime.tz
 
-    rows = run(go)
+    rows, tz = run(go)
     header = ["company", "course", "members", "hearing", "status", "incidents", "next_visit"]
-    table = [[str(r.as_params()[h]) for h in header] for r in rows]
+    # The next visit as the CLI types it ("no 2 2026-12-10 10:00"), sortable and language-free.
+    table = [
+        [str(r.as_params(f"no {r.next_visit.number} {format_cli(r.next_visit.starts_at, tz)}" if r.next_visit else "-")[h]) for h in header]
+        for r in rows
+    ]
     if fmt is TableFormat.csv:
         from bot.reports.cells import write_csv
 
