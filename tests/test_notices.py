@@ -177,7 +177,7 @@ def test_notices_on_the_cli(run_cli) -> None:  # type: ignore[no-untyped-def]
         added = run_cli("company", "add", name, "--course", course)
         codes[name] = added.stdout.strip().splitlines()[-1]
     assert run_cli("console", "--as", "b_lead", stdin=f"/start {codes['B社']}\n").returncode == 0
-    sent = run_cli("notice", "send", "--to", "course:it-bcp", "--text", "説明会の資料を送りました", "--at", "2099-12-01 09:00")
+    sent = run_cli("notice", "send", "--to", "course:it-bcp", "--text", "説明会の資料を送りました", "--at", "2099-12-01 09:00", "--yes")
     assert sent.stdout.strip() == (
         "notice 1 queued for 1 recipient(s) at 2099-12-01 09:00; follow it with: helpdesk notice status 1"
     ), sent.stderr

@@ -5,20 +5,25 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 from enum import Enum
 from pathlib import Path
 from datetime import timedelta
-from typing import Awaitable, Callable, NoReturn, Optional, TypeVar
+from typing import TYPE_CHECKING, Awaitable, Callable, NoReturn, Optional, TypeVar
 
 import typer
 
 from bot.policy import Role as PolicyRole
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 T = TypeVar("T")
 
 # The identity a CLI command acts as (a console account); bot/cli/auth.py resolves it.
 AS_OPTION: Optional[str] = typer.Option(None, "--as", help="Act as this console account (default: your login name).")
 FORCE_OPTION: bool = typer.Option(False, "--force", help="Replace the --output file if it exists.")
+YES_OPTION: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation (for scripts).")
 
 
 # The roles an invitation gives, from the policy's own enum: the secretariat is named with
@@ -89,6 +94,22 @@ def parse_period(text: str) -> timedelta:
         raise typer.BadParameter("use a number of days, hours or weeks, e.g. 14d, 36h, 2w")
     amount, unit = int(match.group(1)), match.group(2) or "d"
     return {"d": timedelta(days=amount), "h": timedelta(hours=amount), "w": timedelta(weeks=amount)}[unit]
+
+
+def say(application: App, key: str, **params: object) -> str:
+    """A CLI message from content/messages in HELPDESK_LANG (Japanese unless set to en)."""
+    return application.content.book.say(key, application.settings.lang, **params)
+
+
+def confirm(application: App, yes: bool, question_key: str, declined_key: str) -> None:
+    """Ask before an action that is hard to take back; --yes skips it. Without a terminal to ask on
+    (a pipe, a cron job) the command stops unless --yes was given: a script must say so."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        fail(say(application, "programme.needs_yes"))
+    if not typer.confirm(say(application, question_key), default=False):
+        fail(say(application, declined_key), code=1)
 
 
 def write_output(path: Path, data: bytes | str, *, force: bool) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from bot.cli.calendar import local_time, run_programme
-from bot.cli.common import AS_OPTION
+from bot.cli.common import AS_OPTION, YES_OPTION, confirm, say
 from bot.policy import Action
 
 if TYPE_CHECKING:
@@ -18,27 +18,50 @@ if TYPE_CHECKING:
 notice_app = typer.Typer(help="Notices to participants: send, status, cancel, list.", no_args_is_help=True)
 
 
+# How many recipients the preview names before "and N more".
+PREVIEW_NAMES = 5
+
+
 @notice_app.command("send")
 def notice_send(
     to: str = typer.Option(..., "--to", help="all, course:csirt, course:it-bcp or company:NAME (the companies' members and leads)."),
-    text: str = typer.Option(..., "--text", help="The notice; '-' reads it from standard input."),
+    text: str = typer.Option(..., "--text", help="The notice; '-' reads it from standard input (then --yes is needed)."),
     at: Optional[str] = typer.Option(None, "--at", help='Send later, Japan time: "2026-12-01 09:00".'),
+    yes: bool = YES_OPTION,
     actor: Optional[str] = AS_OPTION,
 ) -> None:
-    """Queue a notice to everyone in the target; prints its id for `notice status`."""
+    """Show the audience, its first recipients and the text, ask, then queue the notice; prints its
+    id for `notice status`."""
     from bot.store.models import utcnow
-    from scheduler.audience import parse_audience
+    from scheduler.audience import participants, parse_audience
+    from scheduler.errors import ProgrammeError
     from scheduler.localtime import format_cli, require_future
-    from scheduler.notices import broadcast
+    from scheduler.notices import broadcast, check_text
 
     body = sys.stdin.read() if text == "-" else text
 
     async def make(application: App, who: Any) -> str:
         now = utcnow()
         send_at = require_future(local_time(at, application), now, application.runtime.tz) if at else None
+        audience, checked = parse_audience(to), check_text(body)
+        async with application.sessions() as session:
+            people = await participants(session, audience)
+        if not people:
+            raise ProgrammeError("programme.no_recipients", audience=str(audience))
+        # The preview goes to stderr: stdout keeps the one line a script reads (the notice's id).
+        names = ", ".join(p.display_name or f"{p.platform}:{p.platform_user_id}" for p in people[:PREVIEW_NAMES])
+        more = len(people) - PREVIEW_NAMES
+        lines = [
+            say(application, "programme.cli_preview", audience=str(audience), count=len(people)),
+            say(application, "programme.cli_preview_first", names=names)
+            + (" " + say(application, "programme.cli_preview_more", more=more) if more > 0 else ""),
+            "---", checked, "---",
+        ]
+        typer.echo("\n".join(lines), err=True)
+        confirm(application, yes, "programme.confirm_send", "programme.broadcast_declined")
         async with application.sessions.begin() as session:
             notice, count = await broadcast(
-                session, application.content, parse_audience(to), body, now=now, send_at=send_at, created_by=who.person_id,
+                session, application.content, audience, checked, now=now, send_at=send_at, created_by=who.person_id,
             )
         when = f" at {format_cli(send_at, application.runtime.tz)}" if send_at else ""
         return f"notice {notice.id} queued for {count} recipient(s){when}; follow it with: helpdesk notice status {notice.id}"

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from bot.cli.calendar import Format, local_time, run_programme, write_or_print
-from bot.cli.common import AS_OPTION, FORCE_OPTION, Lang, content_choice
+from bot.cli.common import AS_OPTION, FORCE_OPTION, YES_OPTION, Lang, confirm, content_choice
 from bot.policy import Action
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
     from bot.app import App
 
 visit_app = typer.Typer(help="Expert visits: add, move, cancel, list, import a CSV, export .ics.", no_args_is_help=True)
@@ -28,16 +31,22 @@ def visit_add(
     place: Optional[str] = typer.Option(None, "--place", help="The address (onsite) or the meeting URL (online)."),
     expert: Optional[str] = typer.Option(None, "--expert", help="An expert assigned to the company (name or account) also gets the notices; other text is only shown."),
     notify: bool = typer.Option(True, "--notify/--quiet", help="Tell the company now (reminders follow either way)."),
+    yes: bool = YES_OPTION,
     actor: Optional[str] = AS_OPTION,
 ) -> None:
-    """Schedule a visit; the company is told, and reminders are planned from content/programme.yaml."""
+    """Schedule a visit; the company is told, and reminders are planned from content/programme.yaml.
+    A weekend, holiday or night start, or an expert booked elsewhere within two hours, is asked about."""
     from bot.store.models import utcnow
     from scheduler.localtime import format_cli
-    from scheduler.visits import VisitSpec, add_visit
+    from scheduler.visits import VisitSpec, add_visit, company_named
 
     async def make(application: App, who: Any) -> str:
+        start = local_time(at, application)
+        async with application.sessions() as session:
+            found = await company_named(session, company)
+            await _ask_about(application, session, found.id, start, expert, yes)
         async with application.sessions.begin() as session:
-            spec = VisitSpec(company, number, local_time(at, application), mode, place, expert)
+            spec = VisitSpec(company, number, start, mode, place, expert)
             visit = await add_visit(session, application.content, application.runtime.tz, spec, now=utcnow(), notify=notify)
             return f"visit {visit.id}: {company} no {number} at {format_cli(visit.starts_at, application.runtime.tz)} ({visit.mode}) scheduled"
 
@@ -53,16 +62,25 @@ def visit_move(
     place: Optional[str] = typer.Option(None, "--place"),
     expert: Optional[str] = typer.Option(None, "--expert"),
     notify: bool = typer.Option(True, "--notify/--quiet"),
+    yes: bool = YES_OPTION,
     actor: Optional[str] = AS_OPTION,
 ) -> None:
-    """Move a visit (or change its mode, place or expert): old reminders go, new ones are planned."""
+    """Move a visit (or change its mode, place or expert): old reminders go, new ones are planned.
+    A new time or expert is asked about as `visit add` asks."""
     from bot.store.models import utcnow
     from scheduler.localtime import format_cli
-    from scheduler.visits import move_visit
+    from scheduler.visits import move_visit, plan_of, scheduled_visit
 
     async def make(application: App, who: Any) -> str:
+        when = local_time(at, application) if at is not None else None
+        if when is not None or expert is not None:
+            async with application.sessions() as session:
+                found, current = await scheduled_visit(session, plan_of(application.content), company, number)
+                await _ask_about(
+                    application, session, found.id, when or current.starts_at, expert or current.expert_name, yes,
+                    times=when is not None,
+                )
         async with application.sessions.begin() as session:
-            when = local_time(at, application) if at is not None else None
             visit = await move_visit(
                 session, application.content, application.runtime.tz, company, number, now=utcnow(), at=when,
                 mode=mode, place=place, expert=expert, notify=notify,
@@ -70,6 +88,23 @@ def visit_move(
             return f"visit {visit.id}: {company} no {number} now at {format_cli(visit.starts_at, application.runtime.tz)} ({visit.mode})"
 
     typer.echo(run_programme(Action.MANAGE_VISITS, make, actor, company))
+
+
+async def _ask_about(
+    application: App, session: AsyncSession, company_id: int, start: datetime, expert: str | None, yes: bool,
+    *, times: bool = True,
+) -> None:
+    """Print what is unusual about this booking (scheduler/visit_cautions.py) and ask before going on."""
+    from scheduler.visit_cautions import expert_cautions, time_cautions
+    from scheduler.visits import plan_of
+
+    book, lang, tz = application.content.book, application.settings.lang, application.runtime.tz
+    cautions = time_cautions(start, plan_of(application.content), tz, book, lang) if times else []
+    cautions += await expert_cautions(session, start, expert, company_id, tz, book, lang)
+    if not cautions:
+        return
+    typer.echo("\n".join(c.render(book, lang) for c in cautions), err=True)
+    confirm(application, yes, "programme.confirm_visit", "programme.visit_not_booked")
 
 
 @visit_app.command("cancel")
