@@ -184,11 +184,11 @@ def test_notices_on_the_cli(run_cli) -> None:  # type: ignore[no-untyped-def]
     status = run_cli("notice", "status", "1")
     assert "sent 0  pending 1  failed 0  cancelled 0  (total 1)" in status.stdout
     assert "1 unsent message(s) cancelled" in run_cli("notice", "cancel", "1").stdout
-    empty = run_cli("notice", "send", "--to", "course:csirt", "--text", "hello")
+    empty = run_cli("notice", "send", "--to", "course:csirt", "--text", "hello", env={"HELPDESK_LANG": "en"})
     assert empty.returncode == 2 and empty.stderr.strip() == "error: Nobody registered matches course:csirt."
-    bad = run_cli("notice", "send", "--to", "everyone", "--text", "hello")
+    bad = run_cli("notice", "send", "--to", "everyone", "--text", "hello", env={"HELPDESK_LANG": "en"})
     assert "use all, course:csirt, course:it-bcp or company:NAME" in bad.stderr
-    missing = run_cli("notice", "status", "99")
+    missing = run_cli("notice", "status", "99", env={"HELPDESK_LANG": "en"})
     assert missing.returncode == 2 and missing.stderr.strip() == "error: There is no notice #99."
 
 

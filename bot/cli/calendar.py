@@ -29,7 +29,8 @@ class Format(str, Enum):
 
 
 def run_programme(action: Action, make: Callable[[App, Any], Awaitable[T]], actor: str | None, company: str | None = None) -> T:
-    """Open the app, ask the policy, run; a mistake the secretariat can fix is one line (English)."""
+    """Open the app, ask the policy, run; a mistake the secretariat can fix is one line, in
+    HELPDESK_LANG (Japanese unless en), as the chat says it."""
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.cli.common import Failure
@@ -41,10 +42,10 @@ def run_programme(action: Action, make: Callable[[App, Any], Awaitable[T]], acto
             try:
                 return await make(application, audit.actor)
             except ProgrammeError as exc:
-                fail(exc.render(application.content.book, "en"))
+                fail(exc.render(application.content.book, application.settings.lang))
             except ImportFailed as exc:
                 for problem in exc.problems:
-                    typer.echo(f"error: {problem.render(application.content.book, 'en')}", err=True)
+                    typer.echo(f"error: {problem.render(application.content.book, application.settings.lang)}", err=True)
                 typer.echo(f"nothing was imported ({len(exc.problems)} problem(s))", err=True)
                 raise Failure(f"nothing was imported ({len(exc.problems)} problem(s))", 2) from None
 

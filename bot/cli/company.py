@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli.common import AS_OPTION, content_choice, fail, run
+from bot.cli.common import AS_OPTION, content_choice, fail, run, say
 
 company_app = typer.Typer(help="Participating companies.", no_args_is_help=True)
 
@@ -25,13 +25,19 @@ def company_add(
     from bot.policy import Action, audit
     from bot.store import repo
     from bot.store.models import utcnow
+    from bot.store.names import MAX_NAME, name_problem
 
     async def go() -> str:
         async with open_app() as application:
-            who = await require(application, actor, Action.MANAGE_COMPANIES, target=name)
+            who = await require(application, actor, Action.MANAGE_COMPANIES, target=name[:MAX_NAME])
+            problem = name_problem(name)
+            if problem is not None:
+                fail(say(application, problem, max=MAX_NAME))
             async with application.sessions.begin() as session:
-                if await repo.company_by_name(session, name) is not None:
-                    fail(f"a company named {name!r} already exists")
+                # Compared as names are compared (NFKC): 「株式会社ｻﾝﾌﾟﾙ」 is not a second company.
+                existing = await repo.company_by_name(session, name)
+                if existing is not None:
+                    fail(say(application, "company.exists", name=name, existing=existing.name))
                 company = await repo.create_company(session, name, course, utcnow())
                 invitation = await repo.create_invitation(session, company, "lead", utcnow(), uses=uses)
                 audit(session, who, "invite", utcnow(), allowed=True, company_id=company.id,

@@ -38,7 +38,8 @@ def visit_add(
     A weekend, holiday or night start, or an expert booked elsewhere within two hours, is asked about."""
     from bot.store.models import utcnow
     from scheduler.localtime import format_cli
-    from scheduler.visits import VisitSpec, add_visit, company_named
+    from scheduler.companies import company_named
+    from scheduler.visits import VisitSpec, add_visit
 
     async def make(application: App, who: Any) -> str:
         start = local_time(at, application)
@@ -136,7 +137,8 @@ def visit_list(
     """List visits (coming ones unless --all), Japan time, with the answers to the reminders."""
     from bot.store.models import utcnow
     from scheduler.localtime import format_cli
-    from scheduler.visits import company_named, list_visits
+    from scheduler.companies import company_named
+    from scheduler.visits import list_visits
 
     async def make(application: App, who: Any) -> list[list[str]]:
         plan = application.content.response.programme.visits if application.content.response.programme else None
@@ -204,7 +206,8 @@ def visit_ics(
     from bot.reports.ics import visits_ics
     from bot.store.models import utcnow
     from scheduler.errors import ProgrammeError
-    from scheduler.visits import company_named, list_visits
+    from scheduler.companies import company_named
+    from scheduler.visits import list_visits
 
     async def make(application: App, who: Any) -> None:
         async with application.sessions() as session:
