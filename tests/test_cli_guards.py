@@ -139,3 +139,35 @@ def test_the_cli_reads_tomorrow_at_14(run_cli) -> None:  # type: ignore[no-untyp
     assert added.returncode == 0, added.stderr
     tomorrow = datetime.now(TOKYO).date().toordinal() + 1
     assert f"{date.fromordinal(tomorrow):%Y-%m-%d} 14:00" in added.stdout
+
+
+def test_lists_on_a_terminal_have_a_header_row(run_cli, database_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a_company_with_a_lead(run_cli)
+    assert run_cli("visit", "add", "A社", "--no", "1", "--at", "2031-03-06 14:00", "--mode", "online", "--place", URL,
+                   "--quiet").returncode == 0
+    leader, follower = pty.openpty()
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "visit", "list"], stdin=follower, stdout=follower, stderr=subprocess.PIPE,
+            cwd=tmp_path, env={**os.environ, "HELPDESK_DATABASE_URL": database_url, "COLUMNS": "200"},
+        )
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            shown += chunk
+        child.wait(timeout=60)
+    finally:
+        os.close(leader)
+    text = shown.decode("utf-8")
+    assert child.returncode == 0, text
+    header = next(line for line in text.splitlines() if "企業" in line)
+    assert "日時" in header and "専門家" in header, text
+    assert "2031-03-06 14:00" in text and "\t" not in text
+    piped = run_cli("visit", "list")  # to a pipe: the tab-separated lines scripts read, no header
+    assert piped.stdout.split("\t")[:3] == ["1", "A社", "1"] and "企業" not in piped.stdout

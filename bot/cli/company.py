@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from bot.cli.common import AS_OPTION, content_choice, fail, run, say
+from bot.cli.tables import columns, show_table
 
 company_app = typer.Typer(help="Participating companies.", no_args_is_help=True)
 
@@ -57,14 +58,15 @@ def company_list(actor: Optional[str] = AS_OPTION) -> None:
     from bot.policy import Action
     from bot.store import repo
 
-    async def go() -> list[tuple[str, str]]:
+    async def go() -> tuple[list[list[str]], str]:
         async with open_app() as application:
             await require(application, actor, Action.OVERVIEW)
             async with application.sessions() as session:
-                return [(c.name, c.course) for c in await repo.list_companies(session)]
+                rows = [[c.name, c.course] for c in await repo.list_companies(session)]
+            return rows, say(application, "company.columns")
 
-    for name, course in run(go):
-        typer.echo(f"{name}\t{course}")
+    rows, titles = run(go)
+    show_table(columns(titles), rows, "no companies")
 
 
 @company_app.command("purge")

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from bot.cli.calendar import Format, local_time, run_programme, write_or_print
-from bot.cli.common import AS_OPTION, FORCE_OPTION, YES_OPTION, Lang, confirm, content_choice
+from bot.cli.common import AS_OPTION, FORCE_OPTION, YES_OPTION, Lang, confirm, content_choice, say
+from bot.cli.tables import columns, show_table
 from bot.policy import Action
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ def visit_list(
     from scheduler.companies import company_named
     from scheduler.visits import list_visits
 
-    async def make(application: App, who: Any) -> list[list[str]]:
+    async def make(application: App, who: Any) -> tuple[list[list[str]], str]:
         plan = application.content.response.programme.visits if application.content.response.programme else None
         async with application.sessions() as session:
             found = await company_named(session, company) if company else None
@@ -157,19 +158,16 @@ def visit_list(
                 format_cli(visit.starts_at, application.runtime.tz), visit.mode, visit.place or "", visit.expert_name or "",
                 visit.status, f"ack {row.replies['ack']} reschedule {row.replies['reschedule']}",
             ])
-        return table
+        return table, say(application, "programme.columns_visits")
 
-    table = run_programme(Action.MANAGE_VISITS, make, actor, company)
+    table, titles = run_programme(Action.MANAGE_VISITS, make, actor, company)
     header = ["id", "company", "no", "title", "at", "mode", "place", "expert", "status", "replies"]
     if fmt is Format.csv:
         from bot.reports.cells import write_csv
 
         write_csv(sys.stdout, [header, *table])
         return
-    if not table:
-        typer.echo("no visits")
-    for line in table:
-        typer.echo("\t".join(line))
+    show_table(columns(titles), table, "no visits")
 
 
 @visit_app.command("import")
