@@ -21,7 +21,7 @@ from bot.cli.export import export_app
 from bot.cli.intake import intake_app
 from bot.cli.notice import notice_app
 from bot.cli.overview import overview
-from bot.cli.people import invite, secretariat_app
+from bot.cli.people import invite, people_app, secretariat_app
 from bot.cli.scheduler import scheduler_app
 from bot.cli.serve import serve_app
 from bot.cli.visit import visit_app
@@ -60,6 +60,7 @@ app.add_typer(serve_app, name="serve")
 app.add_typer(export_app, name="export")
 app.add_typer(company_app, name="company")
 app.add_typer(secretariat_app, name="secretariat")
+app.add_typer(people_app, name="people")
 app.command("invite")(invite)
 app.command("overview")(overview)
 app.command("audit")(audit)
