@@ -7,6 +7,7 @@ import re
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -103,6 +104,8 @@ class Settings(BaseSettings):
     content_dir: Path = Field(default_factory=_default_content_dir)
     timezone: str = "Asia/Tokyo"
     log_level: str = "WARNING"
+    # The language of the CLI's own messages (HELPDESK_LANG): Japanese first, as the chat.
+    lang: Literal["ja", "en"] = "ja"
 
     # Platforms. Tokens use the platforms' standard variable names (no HELPDESK_ prefix) and are
     # SecretStr, so they never appear in a log line or a repr.

@@ -14,6 +14,7 @@ from bot.policy import Actor, Decision, decide_event
 from bot.store import repo
 from bot.store.models import Company, ExpertAssignment, Person
 from bot.store.outbox import Recipient
+from scheduler.companies import company_named
 from scheduler.errors import ProgrammeError
 
 PARTICIPANT_ROLES = ("member", "lead")
@@ -58,9 +59,7 @@ async def participants(session: AsyncSession, audience: Audience) -> list[Person
     if audience.kind == "course":
         query = query.where(Company.course == audience.value)
     elif audience.kind == "company":
-        company = await repo.company_by_name(session, audience.value)
-        if company is None:
-            raise ProgrammeError("programme.unknown_company", name=audience.value)
+        company = await company_named(session, audience.value)
         query = query.where(Company.id == company.id)
     return list(await session.scalars(query))
 

@@ -1,7 +1,8 @@
 """Times as people type and read them (Asia/Tokyo), and as they are stored (UTC).
 
 The CLI and the chat accept "2026-12-03 14:00" (also 2026/12/03, full-width digits, a T between
-date and time); the chat also takes the hearing sheet's date words for the day (12月3日, 明日).
+date and time), and with the lexicon the hearing sheet's date words for the day (12月3日, 12/3, 明日)
+followed by a time of day from content/lexicon.yaml time_patterns (14:00, 14時, 14時半).
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from bot.engine.parse import Reprompt, Words, clean_text, parse_date
 from scheduler.errors import ProgrammeError
 
 _ISO = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T]+(\d{1,2}):(\d{2})")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})")
 
 
 def parse_local(text: str, tz: ZoneInfo, *, words: Words | None = None, today: date | None = None) -> datetime:
@@ -27,19 +27,28 @@ def parse_local(text: str, tz: ZoneInfo, *, words: Words | None = None, today: d
         if match:
             year, month, day, hour, minute = (int(g) for g in match.groups())
             local = datetime(year, month, day, hour, minute, tzinfo=tz)
-        elif words is not None and today is not None and " " in cleaned:
-            day_text, _, time_text = cleaned.rpartition(" ")
-            clock = _TIME.fullmatch(time_text.strip())
-            if clock is None:
-                raise ValueError(time_text)
+        elif words is not None and today is not None:
+            day_text, clock = _time_of_day(cleaned, words)
             day_value = parse_date(day_text, words, today=today, not_past=True)
-            local = datetime.combine(day_value, time(int(clock[1]), int(clock[2])), tzinfo=tz)
+            local = datetime.combine(day_value, clock, tzinfo=tz)
         else:
             raise ValueError(cleaned)
     except (ValueError, Reprompt):
         raise ProgrammeError("programme.bad_time", text=cleaned[:40]) from None
     # A wall time that does not exist or exists twice does not happen in Asia/Tokyo (no DST).
     return local.astimezone(timezone.utc)
+
+
+def _time_of_day(text: str, words: Words) -> tuple[str, time]:
+    """Split "12月3日 14時" into the day's text and the time; ValueError when no time ends it."""
+    for pattern in words.time_patterns:
+        found = pattern.search(text)
+        if found is None or not text[: found.start()].strip():
+            continue
+        groups = found.groupdict()
+        minutes = int(groups["mi"]) if groups.get("mi") else 30 if groups.get("half") else 0
+        return text[: found.start()].strip(), time(int(groups["h"]), minutes)
+    raise ValueError(text)
 
 
 def format_local(moment: datetime, tz: ZoneInfo, book: MessageBook, lang: str) -> str:

@@ -25,7 +25,8 @@ from bot.engine.parse import clean_text, word_key
 from bot.store.models import Visit
 from scheduler.errors import ProgrammeError
 from scheduler.localtime import parse_local, require_future
-from scheduler.visits import VisitSpec, add_visit, check_number, check_place, company_named, mode_of, plan_of, visit_of
+from scheduler.companies import company_named
+from scheduler.visits import VisitSpec, add_visit, check_number, check_place, mode_of, plan_of, visit_of
 
 REQUIRED = ("company", "no", "at", "mode")
 OPTIONAL = ("place", "expert")

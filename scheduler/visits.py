@@ -20,9 +20,9 @@ from bot.content.loader import Content
 from bot.content.models import VisitPlan
 from bot.engine.messages import Outbound
 from bot.engine.parse import clean_text, word_key
-from bot.store import repo
 from bot.store.models import Company, ExpertAssignment, Notice, OutboxRow, Person, Visit, VisitReply
 from scheduler.audience import company_people
+from scheduler.companies import company_named
 from scheduler.errors import ProgrammeError
 from scheduler.localtime import format_cli, require_future
 from scheduler.notices import cancel_pending, queue_notice
@@ -70,13 +70,6 @@ def check_place(mode: str, place: str | None) -> str | None:
     if place and len(place) > 500:
         raise ProgrammeError("programme.text_too_long", max=500, length=len(place))
     return place or None
-
-
-async def company_named(session: AsyncSession, name: str) -> Company:
-    company = await repo.company_by_name(session, clean_text(name))
-    if company is None:
-        raise ProgrammeError("programme.unknown_company", name=clean_text(name)[:100])
-    return company
 
 
 async def find_expert(session: AsyncSession, name: str, company_id: int) -> Person | None:

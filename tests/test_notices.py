@@ -177,18 +177,18 @@ def test_notices_on_the_cli(run_cli) -> None:  # type: ignore[no-untyped-def]
         added = run_cli("company", "add", name, "--course", course)
         codes[name] = added.stdout.strip().splitlines()[-1]
     assert run_cli("console", "--as", "b_lead", stdin=f"/start {codes['B社']}\n").returncode == 0
-    sent = run_cli("notice", "send", "--to", "course:it-bcp", "--text", "説明会の資料を送りました", "--at", "2099-12-01 09:00")
+    sent = run_cli("notice", "send", "--to", "course:it-bcp", "--text", "説明会の資料を送りました", "--at", "2099-12-01 09:00", "--yes")
     assert sent.stdout.strip() == (
         "notice 1 queued for 1 recipient(s) at 2099-12-01 09:00; follow it with: helpdesk notice status 1"
     ), sent.stderr
     status = run_cli("notice", "status", "1")
     assert "sent 0  pending 1  failed 0  cancelled 0  (total 1)" in status.stdout
     assert "1 unsent message(s) cancelled" in run_cli("notice", "cancel", "1").stdout
-    empty = run_cli("notice", "send", "--to", "course:csirt", "--text", "hello")
+    empty = run_cli("notice", "send", "--to", "course:csirt", "--text", "hello", env={"HELPDESK_LANG": "en"})
     assert empty.returncode == 2 and empty.stderr.strip() == "error: Nobody registered matches course:csirt."
-    bad = run_cli("notice", "send", "--to", "everyone", "--text", "hello")
+    bad = run_cli("notice", "send", "--to", "everyone", "--text", "hello", env={"HELPDESK_LANG": "en"})
     assert "use all, course:csirt, course:it-bcp or company:NAME" in bad.stderr
-    missing = run_cli("notice", "status", "99")
+    missing = run_cli("notice", "status", "99", env={"HELPDESK_LANG": "en"})
     assert missing.returncode == 2 and missing.stderr.strip() == "error: There is no notice #99."
 
 

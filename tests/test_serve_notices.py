@@ -63,7 +63,7 @@ def visit_soon(run_cli: Any) -> None:
 
 
 def broadcast(run_cli: Any) -> None:
-    sent = run_cli("notice", "send", "--to", "all", "--text", BROADCAST)
+    sent = run_cli("notice", "send", "--to", "all", "--text", BROADCAST, "--yes")
     assert sent.returncode == 0, sent.stderr
 
 

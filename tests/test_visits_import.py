@@ -121,12 +121,13 @@ async def test_a_file_without_the_needed_columns(runtime: Runtime) -> None:
 
 @pytest.mark.slow
 def test_the_visit_commands_on_the_cli(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # A child process keeps the real clock: the dates are far ahead so the test does not age.
+    # A child process keeps the real clock: the dates are far ahead so the test does not age. The
+    # errors are read in English (HELPDESK_LANG=en; the CLI speaks Japanese by default).
     assert run_cli("company", "add", "A社", "--course", "csirt").returncode == 0
     added = run_cli("visit", "add", "A社", "--no", "1", "--at", "2099-12-03 14:00", "--mode", "onsite", "--place", "丸の内")
     assert added.returncode == 0, added.stderr
     assert "A社 no 1 at 2099-12-03 14:00 (onsite) scheduled" in added.stdout
-    clash = run_cli("visit", "add", "A社", "--no", "1", "--at", "2099-12-04 14:00", "--mode", "onsite")
+    clash = run_cli("visit", "add", "A社", "--no", "1", "--at", "2099-12-04 14:00", "--mode", "onsite", env={"HELPDESK_LANG": "en"})
     assert clash.returncode == 2
     assert clash.stderr.strip() == "error: Visit 1 of A社 is already scheduled at 2099-12-03 14:00 (use visit move to change it)."
     moved = run_cli("visit", "move", "A社", "--no", "1", "--at", "2099-12-10 10:00")
@@ -135,7 +136,7 @@ def test_the_visit_commands_on_the_cli(run_cli, tmp_path) -> None:  # type: igno
     assert listed.stdout.split("\t")[:5] == ["1", "A社", "1", "ヒアリング", "2099-12-10 10:00"]
 
     (tmp_path / "visits.csv").write_text("company,no,at,mode\nA社,2,2099-12-17 14:00,online\nA社,3,2099-13-01 14:00,onsite\nZ社,4,2100-01-10 10:00,onsite\n", encoding="utf-8")
-    failed = run_cli("visit", "import", "visits.csv")
+    failed = run_cli("visit", "import", "visits.csv", env={"HELPDESK_LANG": "en"})
     assert failed.returncode == 2
     assert failed.stderr.splitlines() == [
         'error: line 3: Cannot read the time "2099-13-01 14:00". Please write it like 2026-12-03 14:00 (Japan time).',

@@ -275,6 +275,21 @@ class Lexicon(Strict):
     # Endings that hedge or soften (かもしれない, みたいです): they say nothing about what happened,
     # and left in they would match every phrase that hedges the same way.
     fillers: list[str] = Field(default_factory=list)
+    # Times of day as people type them after a date (14:00, 14時, 14時30分, 14時半): named groups h
+    # (hour), optional mi (minutes) and half (half past). Without the list, only HH:MM.
+    time_patterns: list[str] = Field(default_factory=lambda: [r"(?P<h>\d{1,2}):(?P<mi>\d{2})"])
+
+    @field_validator("time_patterns")
+    @classmethod
+    def _time_patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"time pattern {pattern!r} does not compile: {exc}") from None
+            if "h" not in compiled.groupindex:
+                raise ValueError(f"time pattern {pattern!r} needs the named group h (hour)")
+        return patterns
 
     @field_validator("date_patterns")
     @classmethod
@@ -556,8 +571,17 @@ class CsvColumns(Strict):
     expert: list[str] = Field(min_length=1)
 
 
+class UsualHours(Strict):
+    """When a visit is expected to start (Japan time); the CLI asks before booking outside them."""
+
+    opens: str = Field(pattern=r"^\d{2}:\d{2}$")
+    closes: str = Field(pattern=r"^\d{2}:\d{2}$")
+    source: str = Field(min_length=1)
+
+
 class VisitPlan(Strict):
     duration_minutes: int = Field(ge=15, le=24 * 60)
+    usual_hours: UsualHours | None = None
     modes: list[VisitMode] = Field(min_length=1)
     plan: list[PlannedVisit] = Field(min_length=1)
     csv_columns: CsvColumns

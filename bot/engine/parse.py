@@ -120,6 +120,11 @@ class Words:
         return [re.compile(p, re.IGNORECASE) for p in self.lexicon.date_patterns]
 
     @cached_property
+    def time_patterns(self) -> list[re.Pattern[str]]:
+        # Anchored at the end: the time of day follows the date, with or without a space.
+        return [re.compile(f"(?:{p})$", re.IGNORECASE) for p in self.lexicon.time_patterns]
+
+    @cached_property
     def eras(self) -> dict[str, int]:
         return {word_key(e): base for e, base in self.lexicon.eras.items()}
 

@@ -1,8 +1,11 @@
-"""The secretariat's overview: per company, hearing completion, open incidents by severity, members."""
+"""The secretariat's overview: per company, hearing completion, open incidents by severity, members,
+the next visit. The rows carry ids (the CLI prints them, a CSV keeps them); `labelled` gives the
+chat the content's labels in the reader's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,7 +15,13 @@ from bot.engine.flow import MORE
 from bot.incidents.service import OPEN
 from bot.reports.hearing import company_hearing
 from bot.store import repo
-from bot.store.models import Company, Incident, Person
+from bot.store.models import Company, Incident, Person, Visit
+
+
+@dataclass(frozen=True)
+class NextVisit:
+    number: int  # 1..6, the visit plan in content/programme.yaml
+    starts_at: datetime  # UTC
 
 
 @dataclass
@@ -24,26 +33,60 @@ class OverviewRow:
     answered: int
     questions: int
     incidents: dict[str, int] = field(default_factory=dict)  # open incidents by severity
-    next_visit: str = ""
+    next_visit: NextVisit | None = None
 
-    def as_params(self) -> dict[str, object]:
+    def as_params(self, next_visit: str = "-") -> dict[str, object]:
+        """The row with ids, as the CLI and its CSV show it; `next_visit` as the caller formats it."""
         open_incidents = " ".join(f"{level}:{count}" for level, count in self.incidents.items()) or "0"
         return {
             "company": self.company, "course": self.course, "members": self.members,
             "hearing": f"{self.answered}/{self.questions}", "status": self.hearing_status,
-            "incidents": open_incidents, "next_visit": self.next_visit or "-",
+            "incidents": open_incidents, "next_visit": next_visit,
+        }
+
+    def labelled(self, content: Content, lang: str, next_visit: str) -> dict[str, object]:
+        """The row for people to read: the course's name, the hearing's state and the severities
+        by their labels (content/programme.yaml, content/messages, content/incident.yaml)."""
+        book = content.book
+        programme = content.response.programme
+        course = next((c.name.get(lang) for c in programme.courses if c.code == self.course), None) if programme else None
+        levels = {lvl.id: lvl.label.get(lang) for lvl in content.response.incident.levels} if content.response.incident else {}
+        incidents = book.say("overview.incidents_none", lang) if not self.incidents else " ".join(
+            book.say("overview.incidents_level", lang, level=levels.get(level, level), count=count)
+            for level, count in self.incidents.items()
+        )
+        return {
+            **self.as_params(next_visit), "course": course or self.course,
+            "status": book.say(f"overview.hearing_{self.hearing_status}", lang), "incidents": incidents,
         }
 
 
-async def company_rows(session: AsyncSession, content: Content, lang: str) -> list[OverviewRow]:
+async def company_rows(session: AsyncSession, content: Content, lang: str, now: datetime) -> list[OverviewRow]:
+    """Every company's row; the next visit is the first scheduled one that has not begun at `now`."""
     rows = []
     flow_ids = list(content.flows)
+    upcoming = await _next_visits(session, now)
     for company in await repo.list_companies(session):
-        rows.append(await _row(session, content, company, flow_ids))
+        rows.append(await _row(session, content, company, flow_ids, upcoming.get(company.id)))
     return rows
 
 
-async def _row(session: AsyncSession, content: Content, company: Company, flow_ids: list[str]) -> OverviewRow:
+async def _next_visits(session: AsyncSession, now: datetime) -> dict[int, NextVisit]:
+    # One query for all companies: the earliest scheduled visit still ahead of each.
+    found: dict[int, NextVisit] = {}
+    query = (
+        select(Visit.company_id, Visit.number, Visit.starts_at)
+        .where(Visit.status == "scheduled", Visit.starts_at > now)
+        .order_by(Visit.starts_at)
+    )
+    for company_id, number, starts_at in (await session.execute(query)).all():
+        found.setdefault(company_id, NextVisit(number, starts_at))
+    return found
+
+
+async def _row(
+    session: AsyncSession, content: Content, company: Company, flow_ids: list[str], next_visit: NextVisit | None,
+) -> OverviewRow:
     members = int(await session.scalar(select(func.count()).where(Person.company_id == company.id)) or 0)
     conversation = await company_hearing(session, company.id, flow_ids)
     answered = questions = 0
@@ -67,4 +110,4 @@ async def _row(session: AsyncSession, content: Content, company: Company, flow_i
     )
     levels = [lvl.id for lvl in content.response.incident.levels] if content.response.incident else sorted(counts)
     incidents = {level: int(counts[level]) for level in levels if level in counts}
-    return OverviewRow(company.name, company.course, members, status, answered, questions, incidents)
+    return OverviewRow(company.name, company.course, members, status, answered, questions, incidents, next_visit)

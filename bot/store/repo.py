@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.step import Recorded
 from bot.store.core import rows_matched, table_of
+from bot.store.names import name_key
 from bot.store.models import (
     AnswerRow,
     ExpertAssignment,
@@ -158,7 +159,13 @@ async def identities_of(session: AsyncSession, person_id: int) -> list[Identity]
 
 
 async def company_by_name(session: AsyncSession, name: str) -> Company | None:
-    return await session.scalar(select(Company).where(Company.name == name))
+    """The company `name` means, compared as bot/store/names.py compares (「株式会社ｻﾝﾌﾟﾙ」 finds
+    「株式会社サンプル」); the programme has some forty companies, so the rest are read and compared."""
+    exact = await session.scalar(select(Company).where(Company.name == name))
+    if exact is not None or not name_key(name):
+        return exact
+    wanted = name_key(name)
+    return next((c for c in await list_companies(session) if name_key(c.name) == wanted), None)
 
 
 async def company_by_id(session: AsyncSession, company_id: int | None) -> Company | None:

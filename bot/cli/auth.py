@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import exists, select
 
 from bot.app import App
-from bot.cli_common import Failure
+from bot.cli.common import Failure
 from bot.policy import (
     STARTED,
     Action,

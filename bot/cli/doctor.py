@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli_common import run
+from bot.cli.common import run
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,10 +26,6 @@ if TYPE_CHECKING:
 # A notice due longer ago than this and still waiting means nobody delivers it.
 LATE = timedelta(minutes=15)
 REDACTED = "<redacted>"
-
-
-def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor)
 
 
 def doctor() -> None:

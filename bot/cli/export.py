@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from bot.cli_common import AS_OPTION, FORCE_OPTION, Lang, fail, run, write_output
+from bot.cli.common import AS_OPTION, FORCE_OPTION, Lang, fail, run, write_output
 
 export_app = typer.Typer(help="Reports.", no_args_is_help=True)
 
@@ -34,7 +34,7 @@ def export_hearing(
 ) -> None:
     """Write the hearing sheet report (ヒアリングシート結果報告書) the expert reads before visit 1."""
     from bot.app import open_app
-    from bot.cli_auth import audited
+    from bot.cli.auth import audited
     from bot.policy import Action
     from bot.reports.hearing import company_report, to_markdown, to_xlsx
     from bot.store import repo
@@ -65,7 +65,7 @@ def export_incident(
     import json
 
     from bot.app import open_app
-    from bot.cli_auth import audited
+    from bot.cli.auth import audited
     from bot.incidents import service
     from bot.incidents.export import incident_document, to_markdown
     from bot.policy import Action

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli_common import AS_OPTION, run
+from bot.cli.common import AS_OPTION, run
 
 intake_app = typer.Typer(help="Free-text intake: try a sentence, read the misses.", no_args_is_help=True)
 
@@ -54,8 +54,8 @@ def intake_misses(
     from zoneinfo import ZoneInfo
 
     from bot.app import open_app
-    from bot.cli_auth import require
-    from bot.cli_people import parse_period
+    from bot.cli.auth import require
+    from bot.cli.common import parse_period
     from bot.intake import misses
     from bot.policy import Action
     from bot.store.models import IntakeMiss, utcnow

@@ -1,0 +1,43 @@
+"""`helpdesk serve slack|telegram`: the bot on a chat platform. The platform library is imported
+by the command that serves it, and only then."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from bot.cli.common import run
+
+serve_app = typer.Typer(help="Run the bot on a chat platform.", no_args_is_help=True)
+
+
+@serve_app.command("slack")
+def serve_slack(
+    port: int = typer.Option(3000, "--port", help="HTTP port for /slack/events (ignored in Socket Mode)."),
+) -> None:
+    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port at /slack/events."""
+    from bot.app import open_app
+    from bot.platforms.slack import serve
+
+    async def go() -> None:
+        async with open_app() as application:
+            await serve(application, port=port)
+
+    run(go)
+
+
+@serve_app.command("telegram")
+def serve_telegram(
+    webhook_url: Optional[str] = typer.Option(None, "--webhook-url", help="Public URL of the webhook (default: long polling)."),
+    port: int = typer.Option(8443, "--port", help="Port the webhook listens on."),
+) -> None:
+    """Telegram: long polling, or a webhook with --webhook-url (secret HELPDESK_TELEGRAM_WEBHOOK_SECRET)."""
+    from bot.app import open_app
+    from bot.platforms.telegram import serve
+
+    async def go() -> None:
+        async with open_app() as application:
+            await serve(application, webhook_url=webhook_url, port=port)
+
+    run(go)
