@@ -14,7 +14,7 @@ from bot.handlers import events, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
-from bot.handlers.incident import handle_form, handle_incident, handle_press, record_attachments
+from bot.handlers.incident import handle_form, handle_incident, handle_incidents, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
 from bot.handlers.intake import REF_PREFIX as INTAKE_REF
 from bot.handlers.intake import handle_desk, handle_free_text, offer_switch
@@ -36,6 +36,7 @@ COMMANDS: dict[str, Handler] = {
     "lang": handle_lang,
     "soudan": handle_soudan,
     "incident": handle_incident,
+    "incidents": handle_incidents,
     "report": handle_report,
     "link": handle_link,
     "overview": handle_overview,

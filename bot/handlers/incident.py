@@ -1,8 +1,9 @@
 """/incident: report an incident (short path first, details after), follow it up, and its buttons.
 
   /incident                      start a report, or continue the one in progress
-  /incident status               the company's open incidents (and your unfinished reports)
-  /incident show INC-2026-0001   summary, checklist and timeline
+  /incident new                  start a new report
+  /incident status, /incidents   the open incidents the person may see (bot.policy)
+  /incident show INC-2026-0001   summary, checklist and timeline (also 1, #1, INC-1)
   /incident note INC-… TEXT      add an update to the timeline
   /incident done INC-… 1,3       tick checklist steps (undo INC-… 2 to untick)
   /incident move INC-… STATUS    対応中 / 収束 / クローズ (in_progress / contained / closed)
@@ -22,7 +23,7 @@ from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
 from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, Recorded
-from bot.incidents import service
+from bot.incidents import refs, service
 from bot.incidents.hours import desk_open, next_opening
 from bot.incidents.notify import escalation_recipients
 from bot.incidents.render import (
@@ -37,7 +38,7 @@ from bot.incidents.render import (
     summary_lines,
 )
 from bot.incidents.severity import rank
-from bot.policy import Action, Resource
+from bot.policy import Action, Resource, Role, decide, incident_companies
 from bot.store import repo
 from bot.store.models import Conversation, Incident, IncidentEvent
 from bot.store.outbox import enqueue
@@ -239,7 +240,10 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
                "undo": Action.UPDATE_INCIDENT, "move": Action.READ_INCIDENT}
     if sub not in actions:
         return [Outbound(ctx.say("incident.usage"), kind="error")]
-    incident = await _allowed(ctx, await service.by_number(ctx.session, clean_text(words[1])), actions[sub], words[1])
+    found = await refs.candidates(ctx.session, words[1], incident_companies(ctx.actor))
+    if len(found) > 1:  # only reports the person may see are counted, so this tells nothing new
+        return [Outbound(ctx.say("incident.ambiguous", ref=clean_text(words[1])[:32], numbers=" / ".join(i.number for i in found)), kind="reprompt")]
+    incident = await _allowed(ctx, found[0] if found else None, actions[sub], words[1])
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=clean_text(words[1])[:32]), kind="error")]
     rest = words[2] if len(words) > 2 else ""
@@ -275,16 +279,34 @@ async def _view(ctx: Ctx, incident: Incident) -> IncidentView:
 
 
 async def _list(ctx: Ctx) -> list[Outbound]:
+    """Every open incident the person may see in one message: most severe first, then the oldest
+    (it has waited longest), with the company's name where the list spans companies."""
+    config = _config(ctx)
+    assert config is not None
+    companies = incident_companies(ctx.actor)
+    found = await service.open_among(ctx.session, companies)
+    found.sort(key=lambda i: (rank(config, i.severity), i.created_at, i.id))
+    many = companies is None or len(companies) > 1
     lines = []
-    if ctx.person.company_id is not None:
-        for incident in await service.of_company(ctx.session, ctx.person.company_id):
-            lines.append(headline(await _view(ctx, incident), ctx.content, ctx.speaker) + "  " + jst(incident.created_at, ctx.tz))
+    for incident in found:
+        # decide, not may: a list of headlines is not an audited read of each report (show is)
+        if not decide(ctx.actor, Action.READ_INCIDENT, Resource(incident.company_id, incident.reporter_id, incident.number)).allowed:
+            continue
+        view = await _view(ctx, incident)
+        line = headline(view, ctx.content, ctx.speaker) + "  " + jst(incident.created_at, ctx.tz)
+        lines.append(line + (ctx.say("incident.list_company", company=view.company) if many else ""))
+    count = len(lines)
     draft = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
     if draft is not None and await service.incident_of_conversation(ctx.session, draft.id) is None:
         lines.append(ctx.say("incident.draft", at=jst(draft.updated_at, ctx.tz)))
     if not lines:
-        return [Outbound(ctx.say("incident.none_open"))]
-    return [Outbound("\n".join([ctx.say("incident.list_title"), *lines, ctx.say("incident.list_hint")]))]
+        return [Outbound(ctx.say("incident.none_open" if ctx.person.role in (Role.MEMBER, Role.LEAD) else "incident.none_open_followed"))]
+    return [Outbound("\n".join([ctx.say("incident.list_title", count=count), *lines, ctx.say("incident.list_hint")]))]
+
+
+async def handle_incidents(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
+    """/incidents: the list, as /incident status."""
+    return await handle_incident(ctx, inbound, "status")
 
 
 async def _show(ctx: Ctx, incident: Incident) -> list[Outbound]:
