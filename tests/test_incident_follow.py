@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
 from bot.engine.runtime import Runtime
-from bot.store.models import IncidentEvent, Person
+from bot.platforms.console import run_console
+from bot.store.models import Incident, IncidentEvent, Person
 from tests.conftest import Clock, Convo
 from tests.test_incident import member, short_path
 
@@ -86,3 +89,74 @@ async def test_a_reference_over_two_years_asks_which(runtime: Runtime, clock: Cl
     assert "INC-2027-0001" in a.text and "INC-2026-0001" in a.text
     await a.send("/incident show 2026-1")
     assert "INC-2026-0001" in a.text and a.question is not None
+
+
+async def ticked(runtime: Runtime) -> list[tuple[str, bool]]:
+    async with runtime.sessions() as session:
+        events = await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "step").order_by(IncidentEvent.id))
+        return [(str(e.data["step"]), bool(e.data["done"])) for e in events if e.data]
+
+
+async def test_console_press_n_is_step_n_after_every_tick(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    out = io.StringIO()
+    script = "/incident show 1\n/press 3\n/press 5\n/press 3\n"
+    await run_console(runtime, "lead_a", stdin=io.StringIO(script), stdout=out, background=False)
+    async with runtime.sessions() as session:
+        incident = await session.scalar(select(Incident))
+        assert incident is not None
+    steps = [s.id for s in runtime.content.response.playbooks[incident.playbook_id or ""].steps]
+    # 3, then 5, then 3 again (now "not done"): the numbers never moved
+    assert await ticked(runtime) == [(steps[2], True), (steps[4], True), (steps[2], False)]
+    assert "  3. ↺ 3 未完了に戻す" in out.getvalue() and "  5. ↺ 5 未完了に戻す" in out.getvalue()
+
+
+async def test_containing_and_closing_ask_once_with_one_button(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    await a.send("/incident show 1")
+    await a.press("状態を「対応中」に")  # no confirmation needed to start work
+    assert "「対応中」にしました" in a.text
+    await a.send("/incident show 1")
+    await a.press("状態を「クローズ」に")
+    assert a.question is not None and [c.label for c in a.question.options] == ["はい、「クローズ」にする"]
+    async with runtime.sessions() as session:
+        assert (await session.scalar(select(Incident))).status == "in_progress"  # type: ignore[union-attr]
+    await a.press("はい、「クローズ」にする")
+    assert "「クローズ」にしました" in a.text
+    async with runtime.sessions() as session:
+        assert (await session.scalar(select(Incident))).status == "closed"  # type: ignore[union-attr]
+
+
+async def test_a_press_under_an_old_message_acts_on_the_current_state(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    b = await member(runtime, "member_a", role="member", company="A社")
+    await short_path(a)
+    await a.send("/incident show 1")
+    old = a.question
+    await a.press("状態を「収束」に")
+    confirm = a.question
+    await a.press("はい、「収束」にする")
+    a.replies = [confirm]  # type: ignore[list-item]
+    await a.press("はい、「収束」にする")  # the same confirmation pressed again
+    assert "すでに「収束」です" in a.text
+    a.replies = [old]  # type: ignore[list-item]
+    await a.press("✓ 1 完了")
+    a.replies = [old]  # type: ignore[list-item]
+    await a.press("✓ 1 完了")  # pressed twice under the same message: still ticked once
+    assert a.text.count("☑") == 1
+    await b.send("/incident show 1")
+    await b.press("状態を「クローズ」に")  # a colleague may read, not close it
+    assert "状態を変更できるのは" in b.text and b.question is None
+
+
+async def test_a_note_of_ten_thousand_characters_is_refused_with_the_limit(runtime: Runtime) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    await a.send("/incident note 1 " + "あ" * 10_000)
+    assert a.replies[0].kind == "reprompt" and "2000" in a.text
+    async with runtime.sessions() as session:
+        assert list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "update"))) == []
+    await a.send("/incident note 1 全端末のスキャンを開始")  # nothing was lost: the next one goes in
+    assert "追記しました" in a.text

@@ -424,6 +424,12 @@ class Level(Strict):
     label: Text
 
 
+class Status(Level):
+    # Asked once more with one button before a press moves a report there (収束, クローズ): a
+    # mistaken press on a phone must not close an incident.
+    confirm: bool = False
+
+
 class SeverityRule(Strict):
     """The first rule whose conditions hold gives the severity. `any`: one must hold; `all`: every one."""
 
@@ -459,7 +465,7 @@ class IncidentConfig(Strict):
     levels: list[Level] = Field(min_length=1)  # most severe first
     rules: list[SeverityRule]
     default_level: Id
-    statuses: list[Level] = Field(min_length=2)  # in order; the first is the status of a new report
+    statuses: list[Status] = Field(min_length=2)  # in order; the first is the status of a new report
     categories: dict[str, CategoryRoute]
     category_question: Id  # the form question whose answer is the category
     summary_questions: list[Id] = Field(min_length=1)  # shown in notices and lists, in order

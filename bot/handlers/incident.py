@@ -314,23 +314,29 @@ async def _show(ctx: Ctx, incident: Incident) -> list[Outbound]:
     sp = ctx.speaker
     parts = ["\n".join(summary_lines(view, ctx.content, sp, ctx.tz))]
     playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
-    options: list[Choice] = []
     if playbook:
         parts.append(checklist(playbook, view.done, sp))
-        options += [
-            Choice(f"tick:{step.id}", ctx.say("incident.tick_button", n=n))
-            for n, step in enumerate(playbook.steps, 1) if step.id not in view.done
-        ]
+    events = await service.events_of(ctx.session, incident.id)
+    parts.append("\n".join([ctx.say("incident.timeline"), *(_event_line(ctx, e, playbook) for e in events[-8:])]))
+    parts.append(ctx.say("incident.show_hint", number=incident.number))
+    return [_with_buttons(ctx, incident, "\n\n".join(parts), playbook, view.done)]
+
+
+def _with_buttons(ctx: Ctx, incident: Incident, text: str, playbook: Playbook | None, done: frozenset[str]) -> Outbound:
+    """A report's message with its buttons: one per checklist step, in step order whether ticked
+    or not (button n is step n, so a tick never renumbers the rest), then the statuses."""
     config = _config(ctx)
     assert config is not None
+    options = [
+        Choice(f"untick:{step.id}", ctx.say("incident.untick_button", n=n)) if step.id in done
+        else Choice(f"tick:{step.id}", ctx.say("incident.tick_button", n=n))
+        for n, step in enumerate(playbook.steps if playbook else [], 1)
+    ]
     options += [
         Choice(f"status:{s.id}", ctx.say("incident.status_button", status=s.label.get(ctx.lang)))
         for s in config.statuses[1:] if s.id != incident.status
     ]
-    events = await service.events_of(ctx.session, incident.id)
-    parts.append("\n".join([ctx.say("incident.timeline"), *(_event_line(ctx, e, playbook) for e in events[-8:])]))
-    parts.append(ctx.say("incident.show_hint", number=incident.number))
-    return [Outbound("\n\n".join(parts), kind="question", options=tuple(options), question_ref=f"{REF_PREFIX}:{incident.id}")]
+    return Outbound(text, kind="question", options=tuple(options), question_ref=f"{REF_PREFIX}:{incident.id}")
 
 
 def _event_line(ctx: Ctx, event: IncidentEvent, playbook: Playbook | None) -> str:
@@ -384,7 +390,7 @@ async def _tick(ctx: Ctx, incident: Incident, which: str, *, done: bool) -> list
     for step_id in ids:
         service.add_event(ctx.session, incident, "step", ctx.now, ctx.person.id, data={"step": step_id, "done": done})
     view = await _view(ctx, incident)
-    return [Outbound(checklist(playbook, view.done, ctx.speaker))]
+    return [_with_buttons(ctx, incident, checklist(playbook, view.done, ctx.speaker), playbook, view.done)]
 
 
 async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
@@ -407,17 +413,31 @@ async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
 
 
 async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Outbound]:
-    """A button under /incident show: tick a step or move the status."""
+    """A button under a report: tick or untick a step, move the status (収束 and クローズ after one
+    confirming press). A press under an old message acts on the report as it is now: a step ticked
+    twice stays ticked, a status already reached says so."""
     found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
     action, _, value = (inbound.choice or "").partition(":")
-    if action not in ("tick", "status"):
+    if action not in ("tick", "untick", "status", "confirm"):
         return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
-    needed = Action.UPDATE_INCIDENT if action == "tick" else Action.READ_INCIDENT
+    needed = Action.UPDATE_INCIDENT if action in ("tick", "untick") else Action.READ_INCIDENT
     incident = await _allowed(ctx, found, needed, incident_id)
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
-    if action == "tick":
-        return await _tick(ctx, incident, value, done=True)
+    if action in ("tick", "untick"):
+        return await _tick(ctx, incident, value, done=action == "tick")
+    config = _config(ctx)
+    assert config is not None
+    status = next((s for s in config.statuses if s.id == value), None)
+    if action == "status" and status is not None and status.confirm and status.id != incident.status:
+        if not _may_move(ctx, incident):
+            return [Outbound(ctx.say("incident.not_allowed"), kind="error")]
+        label = status.label.get(ctx.lang)
+        return [Outbound(
+            ctx.say("incident.confirm_status", number=incident.number, status=label), kind="question",
+            options=(Choice(f"confirm:{status.id}", ctx.say("incident.confirm_button", status=label)),),
+            question_ref=f"{REF_PREFIX}:{incident.id}",
+        )]
     return await _move(ctx, incident, value)
 
 
