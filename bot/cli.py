@@ -166,6 +166,7 @@ def _register() -> None:
     # Command groups live in modules named for their job; they are registered here.
     from bot.cli_doctor import register as register_doctor
     from bot.cli_export import export_app
+    from bot.cli_incident import incident_app
     from bot.cli_intake import intake_app
     from bot.cli_people import register as register_people
     from bot.cli_programme import event_app, notice_app, scheduler_app, visit_app
@@ -178,6 +179,7 @@ def _register() -> None:
     app.add_typer(scheduler_app, name="scheduler")
     register_doctor(app)
     app.add_typer(intake_app, name="intake")
+    app.add_typer(incident_app, name="incident")
 
 
 _register()
