@@ -150,7 +150,9 @@ async def test_an_abandoned_report_stays_a_draft_and_resumes(runtime: Runtime) -
     for word in ("/incident status", "/incident 一覧", "/incident 状況", "/incident 進捗"):  # the lexicon's status words
         await tanaka.send(word)
         assert "書きかけの報告" in tanaka.text, word
-    await tanaka.send("/incident")
+    await tanaka.send("/incident")  # asks, never resumes silently (issue 17)
+    assert [c.label for c in tanaka.question.options] == ["続きを答える", "新しい報告"]  # type: ignore[union-attr]
+    await tanaka.press("続きを答える")
     tanaka.expect("what")
     assert await incidents(runtime) == []
 

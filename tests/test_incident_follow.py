@@ -160,3 +160,63 @@ async def test_a_note_of_ten_thousand_characters_is_refused_with_the_limit(runti
         assert list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "update"))) == []
     await a.send("/incident note 1 全端末のスキャンを開始")  # nothing was lost: the next one goes in
     assert "追記しました" in a.text
+
+
+HEARING_WORDS = ("このヒアリングを終了しますか", "/hearing で続きから再開", "/hearing でいつでも新しく", "専門家が初回訪問の前に確認します")
+
+
+async def test_pausing_cancelling_and_resuming_a_report_speak_of_the_report(runtime: Runtime) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await a.send("/incident")
+    await a.send("1")
+    await a.send("中断")
+    assert "/incident で続きから再開" in a.text
+    await a.send("/incident")
+    await a.press("続きを答える")
+    assert "の続きを伺います" in a.text
+    a.expect("what")
+    await a.send("キャンセル")
+    assert "この報告の入力を終了しますか" in a.text
+    await a.send("はい")
+    assert "/incident new" in a.text
+    assert not [w for w in HEARING_WORDS if any(w in line for line in a.transcript)]
+
+
+async def test_a_report_answered_to_the_end_is_not_a_hearing(runtime: Runtime) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    for _ in range(30):  # every detail question: its first option, 昨日 for a date, else skipped
+        question = a.question
+        if question is None:
+            break
+        if question.options:
+            await a.press(question.options[0].label)
+        else:
+            await a.send("スキップ")
+            if a.replies[0].kind == "reprompt":
+                await a.send("昨日")
+    assert any("詳細を記録しました" in line for line in a.transcript)
+    assert any("の回答が完了しました" in line for line in a.transcript)
+    assert not [w for w in HEARING_WORDS if any(w in line for line in a.transcript)]
+
+
+async def test_incident_with_a_draft_open_asks_and_new_starts_afresh(runtime: Runtime) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await a.send("/incident")
+    await a.send("1")  # a draft: category answered
+    await a.send("/incident")
+    draft = a.question
+    await a.press("新しい報告")
+    a.expect("category")  # a new report asks from the start
+    a.replies = [draft]  # type: ignore[list-item]
+    await a.press("続きを答える")  # under the old question: that draft is no longer the open one
+    assert a.replies[0].kind == "reprompt" and "もう入力中ではありません" in a.text
+
+
+async def test_help_names_incident_new_and_the_lists(runtime: Runtime) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await a.send("/help")
+    assert "/incident new" in a.text
+    jimu = await clerk(runtime)
+    await jimu.send("/help")
+    assert "/incidents" in jimu.text

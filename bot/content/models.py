@@ -168,12 +168,18 @@ class Part(Strict):
     sections: list[Section] = Field(min_length=1)
 
 
+# What a flow says of itself, under its own key prefix (`messages:`): a hearing's pause tells how
+# to resume a hearing, an incident report's how to resume a report.
+FLOW_WORDS = ("started", "resumed", "paused", "cancel_confirm", "cancelled", "completed")
+
+
 class FlowDef(Strict):
     id: Id
     title: Text
     course: Literal["csirt", "it-bcp"] | None = None
     parts: list[Id] = Field(min_length=1)
     source: str | None = None
+    messages: Id = "flow"  # the prefix of its FLOW_WORDS in content/messages: flow.paused, …
 
 
 class FlowIndex(Strict):

@@ -226,9 +226,12 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
     if not sub or sub in ("new", "report"):
         open_one = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
         if open_one is not None and sub != "new":
-            from bot.engine.conversations import resume_flow
-
-            return await resume_flow(ctx, open_one)
+            # Never resume silently: the person may be reporting something else.
+            return [Outbound(
+                ctx.say("incident.draft_open", at=jst(open_one.updated_at, ctx.tz)), kind="question",
+                options=(Choice(f"draft:{open_one.id}", ctx.say("incident.draft_continue")), Choice("draft:new", ctx.say("incident.draft_new"))),
+                question_ref=f"{REF_PREFIX}:draft",
+            )]
         return await start_report(ctx)
     if sub == "list" or ctx.content.words.commands.get(sub) == "status":  # /incident 状況, /incident status
         return await _list(ctx)
@@ -416,8 +419,10 @@ async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Out
     """A button under a report: tick or untick a step, move the status (収束 and クローズ after one
     confirming press). A press under an old message acts on the report as it is now: a step ticked
     twice stays ticked, a status already reached says so."""
-    found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
     action, _, value = (inbound.choice or "").partition(":")
+    if action == "draft":
+        return await _draft_press(ctx, value)
+    found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
     if action not in ("tick", "untick", "status", "confirm"):
         return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
     needed = Action.UPDATE_INCIDENT if action in ("tick", "untick") else Action.READ_INCIDENT
@@ -439,6 +444,19 @@ async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Out
             question_ref=f"{REF_PREFIX}:{incident.id}",
         )]
     return await _move(ctx, incident, value)
+
+
+async def _draft_press(ctx: Ctx, value: str) -> list[Outbound]:
+    """続きを答える / 新しい報告 under /incident. The draft pressed for must still be this person's
+    open report; one finished or replaced since is said to be so, and nothing is resumed."""
+    if value == "new":
+        return await start_report(ctx)
+    open_one = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
+    if open_one is None or str(open_one.id) != value:
+        return [Outbound(ctx.say("incident.draft_gone"), kind="reprompt")]
+    from bot.engine.conversations import resume_flow
+
+    return await resume_flow(ctx, open_one)
 
 
 register_runner(INCIDENT_FLOW, run_incident)
