@@ -123,6 +123,7 @@ async def test_escalation_reaches_leads_experts_chats_and_secretariat_not_the_re
         session.add(Chat(platform="telegram", chat_id="-1001", company_id=company_id, purpose="incidents"))
     await short_path(reporter)
     await short_path(reporter, command="/incident new")  # a second incident, with its own notices
+    await reporter.press("別の件: 新しい報告として受け付ける")  # asked first: the same category again
     async with runtime.sessions() as session:
         targets = sorted({row.chat_id for row in await session.scalars(select(OutboxRow))})
         count = len(list(await session.scalars(select(OutboxRow))))

@@ -220,3 +220,51 @@ async def test_help_names_incident_new_and_the_lists(runtime: Runtime) -> None:
     jimu = await clerk(runtime)
     await jimu.send("/help")
     assert "/incidents" in jimu.text
+
+
+async def test_the_same_category_again_within_30_minutes_asks_first(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    clock.advance(minutes=10)
+    await short_path(a, command="/incident new")
+    assert "INC-2026-0001（2026-11-24 10:00 受付）と同じ件ですか？" in a.text
+    async with runtime.sessions() as session:
+        assert len(list(await session.scalars(select(Incident)))) == 1  # nothing filed, nobody told yet
+    await a.press("同じ件: INC-2026-0001 に追記")
+    assert "INC-2026-0001 の経過に追記しました" in a.text
+    async with runtime.sessions() as session:
+        assert len(list(await session.scalars(select(Incident)))) == 1
+        notes = [e.text for e in await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "update"))]
+    assert notes == ["取引先から当社名の不審なメールが届いたと連絡があった"]  # the person's own words
+    await a.send("/incident")  # the draft ended with the note; what is open is INC-2026-0001's details
+    await a.press("続きを答える")
+    assert a.key() not in (None, "category") and "INC-2026-0002" not in a.text
+
+
+async def test_another_case_is_filed_and_an_old_press_files_nothing_twice(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    clock.advance(minutes=29)
+    await short_path(a, command="/incident new")
+    asked = a.question
+    await a.press("別の件: 新しい報告として受け付ける")
+    assert "INC-2026-0002" in a.text and a.question is not None  # filed, and the details follow
+    a.replies = [asked]  # type: ignore[list-item]
+    await a.press("同じ件: INC-2026-0001 に追記")
+    assert a.replies[0].kind == "reprompt"
+    async with runtime.sessions() as session:
+        assert len(list(await session.scalars(select(Incident)))) == 2
+        assert list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind == "update"))) == []
+
+
+async def test_after_30_minutes_or_another_category_nothing_is_asked(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    clock.advance(minutes=31)
+    await short_path(a, command="/incident new")
+    assert "同じ件ですか" not in a.text and "INC-2026-0002" in a.text
+    await a.send("/incident new")
+    await a.send("ランサムウェア（ファイルの暗号化・身代金要求）")
+    for answer in ["ファイルが開けない", "一部の業務に影響がある", "広がっていない"]:
+        await a.send(answer)
+    assert "同じ件ですか" not in a.text and "INC-2026-0003" in a.text

@@ -475,6 +475,9 @@ class IncidentConfig(Strict):
     categories: dict[str, CategoryRoute]
     category_question: Id  # the form question whose answer is the category
     summary_questions: list[Id] = Field(min_length=1)  # shown in notices and lists, in order
+    # The same person filing the same category again within this time is asked whether it is the
+    # same case (add as a note) before a second report is filed and escalated.
+    duplicate_minutes: int = Field(30, ge=0)
     report_sections: list[ReportSection] = Field(min_length=1)  # the exported report's layout
     source: str | None = None
 

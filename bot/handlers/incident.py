@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Mapping
 
 from bot.content.models import IncidentConfig, Playbook, Question
@@ -126,6 +127,9 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
         # A start begins with the questionnaire's title; with the short path already answered the
         # report is filed instead, and the replies are those of the fourth answer in the DM.
         after = result.replies[1:] if starting else result.replies
+        same = await _same_case(ctx, config, answers)
+        if same is not None:
+            return [_ask_same(ctx, conversation, same)]
         return await _file(ctx, config, conversation, answers) + after
     old = service.reassess(ctx.session, config, incident, answers, ctx.now)
     extra = []
@@ -135,6 +139,54 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
     if result.state.status == "completed":
         extra.append(Outbound(ctx.say("incident.details_done", number=incident.number)))
     return result.replies + extra
+
+
+async def _same_case(ctx: Ctx, config: IncidentConfig, answers: Mapping[str, Answer]) -> Incident | None:
+    """The person's own open report of the same category filed within the content's window."""
+    if not config.duplicate_minutes:
+        return None
+    since = ctx.now - timedelta(minutes=config.duplicate_minutes)
+    return await service.recent_same(ctx.session, ctx.person.id, str(answers[config.category_question].value), since)
+
+
+def _ask_same(ctx: Ctx, conversation: Conversation, same: Incident) -> Outbound:
+    return Outbound(
+        ctx.say("incident.same_case", number=same.number, at=jst(same.created_at, ctx.tz)), kind="question",
+        options=(
+            Choice(f"same:{conversation.id}:{same.id}", ctx.say("incident.same_note", number=same.number)),
+            Choice(f"same:{conversation.id}:new", ctx.say("incident.same_new")),
+        ),
+        question_ref=f"{REF_PREFIX}:same",
+    )
+
+
+async def _same_press(ctx: Ctx, value: str) -> list[Outbound]:
+    """「INC-… と同じ件ですか？」: add the new answers to that report as a note (the draft ends), or
+    file a new report. Under an old question (the draft filed or ended since) nothing happens twice."""
+    config = _config(ctx)
+    conversation_id, _, choice = value.partition(":")
+    conversation = await ctx.session.get(Conversation, int(conversation_id)) if conversation_id.isdecimal() else None
+    if (
+        config is None or conversation is None or conversation.person_id != ctx.person.id
+        or conversation.flow_id != INCIDENT_FLOW or conversation.status not in ("active", "paused")
+        or await service.incident_of_conversation(ctx.session, conversation.id) is not None
+    ):
+        return [Outbound(ctx.say("incident.draft_gone"), kind="reprompt")]
+    answers = await repo.load_answers(ctx.session, conversation.id)
+    if choice == "new":
+        from bot.engine.conversations import run_step
+
+        filed = await _file(ctx, config, conversation, answers)
+        return filed + (await run_step(ctx, conversation, FlowInput("resume")))[1:]  # the next question, not "resuming"
+    found = await ctx.session.get(Incident, int(choice)) if choice.isdecimal() else None
+    incident = await _allowed(ctx, found, Action.UPDATE_INCIDENT, choice)
+    if incident is None:
+        return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
+    what = answers.get("what")
+    text = clean_text(str(what.value)) if what is not None and what.value else ""
+    service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text or ctx.say("incident.same_again"))
+    conversation.status, conversation.updated_at = "cancelled", ctx.now
+    return [Outbound(ctx.say("incident.same_noted", number=incident.number))]
 
 
 async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, answers: Mapping[str, Answer]) -> list[Outbound]:
@@ -422,6 +474,8 @@ async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Out
     action, _, value = (inbound.choice or "").partition(":")
     if action == "draft":
         return await _draft_press(ctx, value)
+    if action == "same":
+        return await _same_press(ctx, value)
     found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
     if action not in ("tick", "untick", "status", "confirm"):
         return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]

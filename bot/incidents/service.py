@@ -55,6 +55,18 @@ async def open_among(session: AsyncSession, companies: frozenset[int] | None) ->
     return list(await session.scalars(query.order_by(Incident.id.desc())))
 
 
+async def recent_same(
+    session: AsyncSession, reporter_id: int, category: str, since: datetime,
+) -> Incident | None:
+    """The person's newest open report of this category filed since `since`, if any."""
+    return await session.scalar(
+        select(Incident).where(
+            Incident.reporter_id == reporter_id, Incident.category == category,
+            Incident.created_at >= since, Incident.status.in_(OPEN),
+        ).order_by(Incident.id.desc()).limit(1)
+    )
+
+
 def add_event(
     session: AsyncSession, incident: Incident, kind: str, now: datetime,
     person_id: int | None = None, text: str | None = None, data: dict[str, Any] | None = None,
