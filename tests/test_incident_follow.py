@@ -268,3 +268,22 @@ async def test_after_30_minutes_or_another_category_nothing_is_asked(runtime: Ru
     for answer in ["ファイルが開けない", "一部の業務に影響がある", "広がっていない"]:
         await a.send(answer)
     assert "同じ件ですか" not in a.text and "INC-2026-0003" in a.text
+
+
+async def test_a_quick_list_report_skipped_words_keeps_the_path_as_context_only(runtime: Runtime, clock: Clock) -> None:
+    a = await member(runtime, "lead_a", company="A社")
+    await a.send("/soudan")
+    await a.send("5")  # セキュリティ侵害が発生している
+    labels = [c.label for c in a.question.options]  # type: ignore[union-attr]
+    await a.send(str(next(i for i, label in enumerate(labels, 1) if "Word" in label)))
+    await a.send("1")
+    await a.send("はい")
+    a.expect("what")
+    await a.send("スキップ")  # in a hurry: the first steps still come
+    await a.send("業務が止まっている")
+    await a.send("広がっていない")
+    assert "INC-2026-0001" in a.text
+    await a.send("/incident show 1")
+    summary = a.text.split("【初動チェックリスト")[0]
+    assert "概要: （スキップ）" in summary  # never the menu path as the person's words
+    assert "相談窓口の案内での選択: " in summary

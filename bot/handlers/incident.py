@@ -85,11 +85,12 @@ def _prefill(ctx: Ctx, config: IncidentConfig, given: Mapping[str, str]) -> list
 
 
 async def start_report(
-    ctx: Ctx, *, category: str | None = None, what: str | None = None, answers: Mapping[str, str] | None = None,
+    ctx: Ctx, *, category: str | None = None, answers: Mapping[str, str] | None = None, context: str | None = None,
 ) -> list[Outbound]:
     """Start a report. Short-path answers known beforehand (`answers`: question id -> option value
-    or text; `category` and `what` from the consultation guide) are checked and recorded first and
-    not asked again; when they answer the whole short path, the report is filed at once."""
+    or text; `category` from the consultation guide) are checked and recorded first and not asked
+    again; when they answer the whole short path, the report is filed at once. `context` (the
+    guide's path) is kept with the report beside the person's own words, never instead of them."""
     config, flow = _config(ctx), ctx.content.response.incident_flow
     if config is None or flow is None:
         return [Outbound(ctx.say("incident.unavailable"), kind="error")]
@@ -98,12 +99,26 @@ async def start_report(
     given = dict(answers or {})
     if category:
         given[config.category_question] = category
-    if what:
-        given["what"] = what
     prefill = _prefill(ctx, config, given)
     if category:  # the record says where the category came from
         prefill = [replace(r, raw=ctx.say("incident.prefilled")) if r.key == config.category_question else r for r in prefill]
-    return await start_flow(ctx, flow, prefill)
+    if context:
+        prefill.append(Recorded(CONTEXT_KEY, context[:500], context[:500]))
+    replies = await start_flow(ctx, flow, prefill)
+    if context and "what" not in given:
+        replies.insert(len(replies) - 1 if replies else 0, Outbound(ctx.say("incident.own_words", path=context[:500])))
+    return replies
+
+
+CONTEXT_KEY = "_guide_path"  # the consultation guide's path, kept with the answers (not a question)
+
+
+def context_line(ctx: Ctx, answers: Mapping[str, Answer], sp: Speaker | None = None) -> list[str]:
+    """The guide's path, labelled as such, for the report's summary and notices."""
+    kept = answers.get(CONTEXT_KEY)
+    if kept is None or not kept.value:
+        return []
+    return [(sp or ctx.speaker).say("incident.prefill_what", path=str(kept.value))]
 
 
 async def handle_form(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
@@ -225,7 +240,8 @@ async def _escalate(ctx: Ctx, incident: Incident, answers: Mapping[str, Answer],
 
         sp = Speaker(lang, ctx.content.book, ctx.content.words, ctx.speaker.today)
         title = sp.say(f"incident.notice_{reason}")
-        return Outbound("\n".join([title, *summary_lines(view, ctx.content, sp, ctx.tz)]), kind="notice")
+        lines = [title, *summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, answers, sp)]
+        return Outbound("\n".join(lines), kind="notice")
 
     await enqueue(
         ctx.session, kind="escalation", recipients=recipients, render=render, now=ctx.now,
@@ -367,7 +383,7 @@ async def handle_incidents(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbou
 async def _show(ctx: Ctx, incident: Incident) -> list[Outbound]:
     view = await _view(ctx, incident)
     sp = ctx.speaker
-    parts = ["\n".join(summary_lines(view, ctx.content, sp, ctx.tz))]
+    parts = ["\n".join([*summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, view.answers)])]
     playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
     if playbook:
         parts.append(checklist(playbook, view.done, sp))
