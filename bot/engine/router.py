@@ -21,6 +21,7 @@ from bot.handlers.intake import handle_desk, handle_free_text, offer_switch
 from bot.handlers.intake import handle_press as handle_intake_press
 from bot.handlers.link import handle_link
 from bot.handlers.overview import handle_overview
+from bot.handlers.profile import handle_profile
 from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
 from bot.handlers.triage import handle_soudan
@@ -39,6 +40,7 @@ COMMANDS: dict[str, Handler] = {
     "incidents": handle_incidents,
     "report": handle_report,
     "link": handle_link,
+    "profile": handle_profile,
     "overview": handle_overview,
     "visit": visits.handle_visit,
     "visits": visits.handle_visits,

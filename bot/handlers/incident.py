@@ -39,9 +39,10 @@ from bot.incidents.render import (
     summary_lines,
 )
 from bot.incidents.severity import rank
+from bot.handlers.profile import ask_once, contact_line
 from bot.policy import Action, Resource, Role, decide, incident_companies
 from bot.store import repo
-from bot.store.models import Conversation, Incident, IncidentEvent
+from bot.store.models import Conversation, Incident, IncidentEvent, Person
 from bot.store.outbox import enqueue
 
 INCIDENT_FLOW = "incident"
@@ -226,6 +227,7 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
     if not is_open and programme:
         opens = next_opening(ctx.now, programme.desk, ctx.tz)
         replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, shown=incident.contacts)))
+    replies += ask_once(ctx)
     replies.append(Outbound(ctx.say("incident.details_next")))
     return replies
 
@@ -234,13 +236,14 @@ async def _escalate(ctx: Ctx, incident: Incident, answers: Mapping[str, Answer],
     company = await repo.company_by_id(ctx.session, incident.company_id)
     view = IncidentView(incident, answers, company.name if company else "", frozenset())
     recipients = await escalation_recipients(ctx.session, incident)
+    reporter = await ctx.session.get(Person, incident.reporter_id) if incident.reporter_id else None
 
     def render(lang: str) -> Outbound:
         from bot.engine.render import Speaker
 
         sp = Speaker(lang, ctx.content.book, ctx.content.words, ctx.speaker.today)
         title = sp.say(f"incident.notice_{reason}")
-        lines = [title, *summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, answers, sp)]
+        lines = [title, *summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, answers, sp), *contact_line(reporter, sp)]
         return Outbound("\n".join(lines), kind="notice")
 
     await enqueue(
@@ -383,7 +386,9 @@ async def handle_incidents(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbou
 async def _show(ctx: Ctx, incident: Incident) -> list[Outbound]:
     view = await _view(ctx, incident)
     sp = ctx.speaker
-    parts = ["\n".join([*summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, view.answers)])]
+    reporter = await ctx.session.get(Person, incident.reporter_id) if incident.reporter_id else None
+    lines = [*summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, view.answers), *contact_line(reporter, sp)]
+    parts = ["\n".join(lines)]
     playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
     if playbook:
         parts.append(checklist(playbook, view.done, sp))
