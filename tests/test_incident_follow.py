@@ -287,3 +287,20 @@ async def test_a_quick_list_report_skipped_words_keeps_the_path_as_context_only(
     summary = a.text.split("【初動チェックリスト")[0]
     assert "概要: （スキップ）" in summary  # never the menu path as the person's words
     assert "相談窓口の案内での選択: " in summary
+
+
+async def test_a_file_sent_with_a_same_case_draft_goes_to_that_report(runtime: Runtime, clock: Clock) -> None:
+    from bot.engine.messages import Attachment
+
+    a = await member(runtime, "lead_a", company="A社")
+    await short_path(a)
+    await a.send("/incident new")
+    await a.send("ウイルス・マルウェア感染（Emotet等）")
+    shot = Attachment(name="screen.png", platform_ref="telegram:file:AgAD", mime_type="image/png", size=12345)
+    await a.send("", attachments=(shot,))
+    for answer in ["また警告が出た", "一部の業務に影響がある", "広がっていない"]:
+        await a.send(answer)
+    await a.press("同じ件: INC-2026-0001 に追記")
+    async with runtime.sessions() as session:
+        events = list(await session.scalars(select(IncidentEvent).where(IncidentEvent.kind.in_(("update", "attachment")))))
+    assert [(e.kind, e.text or (e.data or {}).get("name")) for e in events] == [("update", "また警告が出た"), ("attachment", "screen.png")]

@@ -201,6 +201,9 @@ async def _same_press(ctx: Ctx, value: str) -> list[Outbound]:
     what = answers.get("what")
     text = clean_text(str(what.value)) if what is not None and what.value else ""
     service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text or ctx.say("incident.same_again"))
+    for key, attachment in answers.items():  # files sent with the draft go with its words
+        if key.startswith(ATTACHMENT_KEY):
+            service.add_event(ctx.session, incident, "attachment", ctx.now, ctx.person.id, data=attachment.value)
     conversation.status, conversation.updated_at = "cancelled", ctx.now
     return [Outbound(ctx.say("incident.same_noted", number=incident.number))]
 
