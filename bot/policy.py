@@ -134,6 +134,19 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
     return Decision(True, "own company")  # read/update incidents, export them, read visits
 
 
+def incident_companies(actor: Actor) -> frozenset[int] | None:
+    """Whose incidents a list or a short reference (`7`, `INC-7`) looks among: None for every
+    company (the secretariat), else the companies `decide` lets the actor read. Kept beside
+    `decide` so the two cannot drift: each listed incident is still checked with READ_INCIDENT."""
+    if actor.role == Role.SECRETARIAT:
+        return None
+    if actor.role == Role.EXPERT:
+        return actor.expert_companies
+    if actor.role in (Role.MEMBER, Role.LEAD) and actor.company_id is not None:
+        return frozenset({actor.company_id})
+    return frozenset()
+
+
 def decide_event(actor: Actor, kind: str, value: str | int | None, actor_course: str | None) -> Decision:
     """May the actor see an event and answer it? Its audience is `kind` all | course | company with
     `value` the course id or the company's id (scheduler/audience.py resolves the name), and

@@ -124,6 +124,7 @@ async def test_escalation_reaches_leads_experts_chats_and_secretariat_not_the_re
         session.add(Chat(platform="telegram", chat_id="-1001", company_id=company_id, purpose="incidents"))
     await short_path(reporter)
     await short_path(reporter, command="/incident new")  # a second incident, with its own notices
+    await reporter.press("別の件: 新しい報告として受け付ける")  # asked first: the same category again
     async with runtime.sessions() as session:
         targets = sorted({row.chat_id for row in await session.scalars(select(OutboxRow))})
         count = len(list(await session.scalars(select(OutboxRow))))
@@ -151,7 +152,9 @@ async def test_an_abandoned_report_stays_a_draft_and_resumes(runtime: Runtime) -
     for word in ("/incident status", "/incident 一覧", "/incident 状況", "/incident 進捗"):  # the lexicon's status words
         await tanaka.send(word)
         assert "書きかけの報告" in tanaka.text, word
-    await tanaka.send("/incident")
+    await tanaka.send("/incident")  # asks, never resumes silently (issue 17)
+    assert [c.label for c in tanaka.question.options] == ["続きを答える", "新しい報告"]  # type: ignore[union-attr]
+    await tanaka.press("続きを答える")
     tanaka.expect("what")
     assert await incidents(runtime) == []
 

@@ -112,3 +112,18 @@ def test_an_event_is_seen_and_answered_by_its_audience(role: str) -> None:
     found = tuple(decide_event(ACTORS[role], kind, value, course).allowed for kind, value in EVENT_AUDIENCES)
     assert found == EVENTS[role]
     assert not decide_event(ACTORS[role], "nowhere", None, course).allowed or role == "secretariat"
+
+
+def test_incident_companies_is_exactly_whom_decide_lets_read() -> None:
+    """The list and short references look among incident_companies; it must agree with decide."""
+    from bot.policy import incident_companies
+
+    actors = [
+        Actor(1, "member", 10), Actor(2, "lead", 10), Actor(3, "expert", None, frozenset({10, 11})),
+        Actor(4, "secretariat", None), Actor(5, None, None), Actor(6, "member", None),
+    ]
+    for actor in actors:
+        scope = incident_companies(actor)
+        for company in (10, 11, 12):
+            readable = decide(actor, Action.READ_INCIDENT, Resource(company_id=company, owner_id=99)).allowed
+            assert readable == (scope is None or company in scope), (actor, company)

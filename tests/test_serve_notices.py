@@ -162,7 +162,8 @@ def file_telegram_incident(member: TelegramUser) -> None:
     question = with_buttons(member.press(question, "Word"))
     mark = member.press(question, question.buttons[0]["text"])
     member.reply(mark, lambda c: "【今すぐやること】" in c.text)
-    question = with_buttons(member.press(with_buttons(mark), "はい"))
+    member.reply(member.press(with_buttons(mark), "はい"), lambda c: "何が起きているか" in c.text)  # own words asked
+    question = with_buttons(member.send("Wordの添付を開いたらマクロの警告が出た"))
     question = with_buttons(member.press(question, "業務が止まっている"))
     member.reply(member.press(question, "広がっていない"), lambda c: "INC-2026-0001" in c.text)
 

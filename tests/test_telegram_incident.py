@@ -58,7 +58,8 @@ def test_a_triage_walk_by_buttons_files_an_incident_that_reaches_the_linked_grou
     outcome = member.reply(mark, lambda c: "【今すぐやること】" in c.text)
     assert "JPCERT/CC" in outcome.text
     offer = with_buttons(member, mark)
-    question = with_buttons(member, member.press(offer, "はい"))  # report it
+    member.reply(member.press(offer, "はい"), lambda c: "何が起きているか" in c.text)  # report it: own words asked
+    question = with_buttons(member, member.send("Wordの添付を開いたらマクロの警告が出た"))
     question = with_buttons(member, member.press(question, "業務が止まっている"))
     filing = member.press(question, "広がっていない")
     filed = member.reply(filing, lambda c: "INC-2026-0001" in c.text)

@@ -93,12 +93,17 @@ async def test_emotet_like_mails_on_the_console(convo: Convo) -> None:
     assert "JPCERT/CC" in outcome and "https://www.jpcert.or.jp/form/" in outcome
     assert convo.key() == "_offer"
     await convo.send("はい")
-    convo.expect("impact")  # category and what happened were pre-filled from the walk
+    convo.expect("what")  # the category came from the walk; what happened is asked in own words
+    assert "ご自身の言葉で" in convo.text
+    await convo.send("経理のPCで請求書のWordを開いたらマクロの警告が出た")
+    convo.expect("impact")
     await convo.send("業務が止まっている")
     await convo.send("広がっていない")
     assert "INC-2026-0001" in convo.text and "緊急" in convo.text
     await convo.send("/incident show INC-2026-0001")
     assert "【経過】" in convo.text and "受付" in convo.text
+    assert "概要: 経理のPCで請求書のWordを開いたらマクロの警告が出た" in convo.text  # their words
+    assert "相談窓口の案内での選択: " in convo.text  # and the path, as context
 
 
 async def test_unregistered_people_get_public_destinations_only(convo: Convo) -> None:

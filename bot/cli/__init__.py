@@ -1,5 +1,6 @@
 """The `helpdesk` command: one Typer app, one module per sub-app in this package (console, serve, db,
-content, company, people, visit, event, notice, scheduler, export, overview, audit, intake, doctor).
+content, company, people, visit, event, notice, incident, scheduler, export, overview, audit, intake,
+doctor).
 Heavy imports happen inside each command, so `helpdesk console` starts fast and a platform library
 is imported only by the command that serves that platform."""
 
@@ -18,6 +19,7 @@ from bot.cli.db import db_app
 from bot.cli.doctor import doctor
 from bot.cli.event import event_app
 from bot.cli.export import export_app
+from bot.cli.incident import incident_app
 from bot.cli.intake import intake_app
 from bot.cli.notice import notice_app
 from bot.cli.overview import overview
@@ -67,6 +69,7 @@ app.command("audit")(audit)
 app.add_typer(visit_app, name="visit")
 app.add_typer(event_app, name="event")
 app.add_typer(notice_app, name="notice")
+app.add_typer(incident_app, name="incident")
 app.add_typer(scheduler_app, name="scheduler")
 app.command("doctor")(doctor)
 app.add_typer(intake_app, name="intake")

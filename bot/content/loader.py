@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from bot.content.models import (
+    FLOW_WORDS,
     ContactBook,
     FlowIndex,
     Group,
@@ -313,6 +314,12 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         _check_contacts(c, contacts_path, contacts)
     response = load_response(c, directory, contacts)
     intake = c.model(directory / "intake.yaml", IntakeConfig, required=False)
+    if messages is not None:
+        compiled = [*flows.values(), *([response.incident_flow] if response.incident_flow else [])]
+        for flow in compiled:
+            for word in FLOW_WORDS:
+                if f"{flow.messages}.{word}" not in messages.messages:
+                    c.add(directory / "messages", f"messages.{flow.messages}.{word}", f"flow {flow.id!r} needs this message")
     if c.issues or messages is None or lexicon is None:
         return c, None
     content = Content(

@@ -168,12 +168,18 @@ class Part(Strict):
     sections: list[Section] = Field(min_length=1)
 
 
+# What a flow says of itself, under its own key prefix (`messages:`): a hearing's pause tells how
+# to resume a hearing, an incident report's how to resume a report.
+FLOW_WORDS = ("started", "resumed", "paused", "cancel_confirm", "cancelled", "completed")
+
+
 class FlowDef(Strict):
     id: Id
     title: Text
     course: Literal["csirt", "it-bcp"] | None = None
     parts: list[Id] = Field(min_length=1)
     source: str | None = None
+    messages: Id = "flow"  # the prefix of its FLOW_WORDS in content/messages: flow.paused, …
 
 
 class FlowIndex(Strict):
@@ -439,6 +445,12 @@ class Level(Strict):
     label: Text
 
 
+class Status(Level):
+    # Asked once more with one button before a press moves a report there (収束, クローズ): a
+    # mistaken press on a phone must not close an incident.
+    confirm: bool = False
+
+
 class SeverityRule(Strict):
     """The first rule whose conditions hold gives the severity. `any`: one must hold; `all`: every one."""
 
@@ -474,10 +486,13 @@ class IncidentConfig(Strict):
     levels: list[Level] = Field(min_length=1)  # most severe first
     rules: list[SeverityRule]
     default_level: Id
-    statuses: list[Level] = Field(min_length=2)  # in order; the first is the status of a new report
+    statuses: list[Status] = Field(min_length=2)  # in order; the first is the status of a new report
     categories: dict[str, CategoryRoute]
     category_question: Id  # the form question whose answer is the category
     summary_questions: list[Id] = Field(min_length=1)  # shown in notices and lists, in order
+    # The same person filing the same category again within this time is asked whether it is the
+    # same case (add as a note) before a second report is filed and escalated.
+    duplicate_minutes: int = Field(30, ge=0)
     report_sections: list[ReportSection] = Field(min_length=1)  # the exported report's layout
     source: str | None = None
 

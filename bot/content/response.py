@@ -127,6 +127,9 @@ def _load_triage(c: _Collector, path: Path, contact_ids: set[str], playbook_ids:
     return CompiledTree(tree) if ok else None
 
 
+INCIDENT_FORM_MESSAGES = "incident_form"  # the report form's own pause, cancel, resume and finish
+
+
 def _load_incident(
     c: _Collector, path: Path, contact_ids: set[str], playbook_ids: set[str]
 ) -> tuple[IncidentConfig | None, CompiledFlow | None]:
@@ -185,7 +188,10 @@ def _load_incident(
                 ok = False
     if not ok:
         return None, None
-    definition = FlowDef(id=INCIDENT_FLOW, title=config.form.title, parts=[config.form.id], source=config.source)
+    definition = FlowDef(
+        id=INCIDENT_FLOW, title=config.form.title, parts=[config.form.id], source=config.source,
+        messages=INCIDENT_FORM_MESSAGES,
+    )
     return config, CompiledFlow(definition, config.form.sections)
 
 

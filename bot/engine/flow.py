@@ -62,6 +62,7 @@ class CompiledFlow:
         self.sections = sections
         self.id = definition.id
         self.title: Text = definition.title
+        self.messages: str = definition.messages  # the prefix of its own wording (FLOW_WORDS)
         self.version = _version_of(definition, sections)
         self._group_of: dict[str, str] = {}  # question id -> id of the group it belongs to
         self._questions: dict[str, Question] = {}

@@ -14,13 +14,14 @@ from bot.handlers import events, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
-from bot.handlers.incident import handle_form, handle_incident, handle_press, record_attachments
+from bot.handlers.incident import handle_form, handle_incident, handle_incidents, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
 from bot.handlers.intake import REF_PREFIX as INTAKE_REF
 from bot.handlers.intake import handle_desk, handle_free_text, offer_switch
 from bot.handlers.intake import handle_press as handle_intake_press
 from bot.handlers.link import handle_link
 from bot.handlers.overview import handle_overview
+from bot.handlers.profile import handle_profile
 from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
 from bot.handlers.triage import handle_soudan
@@ -36,8 +37,10 @@ COMMANDS: dict[str, Handler] = {
     "lang": handle_lang,
     "soudan": handle_soudan,
     "incident": handle_incident,
+    "incidents": handle_incidents,
     "report": handle_report,
     "link": handle_link,
+    "profile": handle_profile,
     "overview": handle_overview,
     "visit": visits.handle_visit,
     "visits": visits.handle_visits,

@@ -76,11 +76,11 @@ class StepResult:
 
 def step(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp: Speaker) -> StepResult:
     if inp.kind == "start":
-        title = sp.say("flow.started", title=flow.title.get(sp.lang))
+        title = sp.say(f"{flow.messages}.started", title=flow.title.get(sp.lang))
         return _advance(flow, replace(state, status="active"), None, sp, [Outbound(title)])
     if inp.kind == "resume" or state.status == "paused":
         resumed = replace(state, status="active", awaiting=None)
-        notice = Outbound(sp.say("flow.resumed", title=flow.title.get(sp.lang)))
+        notice = Outbound(sp.say(f"{flow.messages}.resumed", title=flow.title.get(sp.lang)))
         if resumed.cursor is None:
             return _advance(flow, resumed, None, sp, [notice])
         return _show_current(flow, resumed, sp, [notice])
@@ -114,11 +114,11 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
         recorded = Recorded(current.key, verbatim(inp.text), None, skipped=True)
         return _record_and_advance(flow, state, plan, current, recorded, sp, [])
     if command == "pause":
-        return StepResult(replace(state, status="paused"), [Outbound(sp.say("flow.paused"))])
+        return StepResult(replace(state, status="paused"), [Outbound(sp.say(f"{flow.messages}.paused"))])
     if command == "cancel":
         return StepResult(
             replace(state, awaiting="cancel"),
-            [Outbound(sp.say("flow.cancel_confirm"), kind="question", options=yes_no_choices(sp), question_ref=CANCEL_REF)],
+            [Outbound(sp.say(f"{flow.messages}.cancel_confirm"), kind="question", options=yes_no_choices(sp), question_ref=CANCEL_REF)],
         )
     if command == "help":
         return StepResult(state, [_help(current.question, sp)])
@@ -244,7 +244,7 @@ def _advance(
     answered = sum(1 for s in plan if s.answerable and s.key in state.answers and not state.answers[s.key].skipped)
     skipped = sum(1 for s in plan if s.answerable and s.key in state.answers and state.answers[s.key].skipped)
     done = Outbound(
-        sp.say("flow.completed", title=flow.title.get(sp.lang), answered=answered, skipped=skipped)
+        sp.say(f"{flow.messages}.completed", title=flow.title.get(sp.lang), answered=answered, skipped=skipped)
     )
     return StepResult(replace(state, cursor=None, status="completed", awaiting=None), [*replies, done])
 
@@ -300,7 +300,7 @@ def _confirm_cancel(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp: Sp
     if confirmed:
         return StepResult(
             replace(state, status="cancelled", cursor=None, awaiting=None),
-            [Outbound(sp.say("flow.cancelled"))],
+            [Outbound(sp.say(f"{flow.messages}.cancelled"))],
         )
     return _show_current(flow, replace(state, awaiting=None), sp, [Outbound(sp.say("flow.cancel_aborted"))])
 

@@ -1,8 +1,9 @@
 """/incident: report an incident (short path first, details after), follow it up, and its buttons.
 
   /incident                      start a report, or continue the one in progress
-  /incident status               the company's open incidents (and your unfinished reports)
-  /incident show INC-2026-0001   summary, checklist and timeline
+  /incident new                  start a new report
+  /incident status, /incidents   the open incidents the person may see (bot.policy)
+  /incident show INC-2026-0001   summary, checklist and timeline (also 1, #1, INC-1)
   /incident note INC-… TEXT      add an update to the timeline
   /incident done INC-… 1,3       tick checklist steps (undo INC-… 2 to untick)
   /incident move INC-… STATUS    対応中 / 収束 / クローズ (in_progress / contained / closed)
@@ -11,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Mapping
 
 from bot.content.models import IncidentConfig, Playbook, Question
@@ -22,7 +24,7 @@ from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
 from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, Recorded
-from bot.incidents import service
+from bot.incidents import refs, service
 from bot.incidents.hours import desk_open, next_opening
 from bot.incidents.notify import escalation_recipients
 from bot.incidents.render import (
@@ -37,9 +39,10 @@ from bot.incidents.render import (
     summary_lines,
 )
 from bot.incidents.severity import rank
-from bot.policy import Action, Resource
+from bot.handlers.profile import ask_once, contact_line
+from bot.policy import Action, Resource, Role, decide, incident_companies
 from bot.store import repo
-from bot.store.models import Conversation, Incident, IncidentEvent
+from bot.store.models import Conversation, Incident, IncidentEvent, Person
 from bot.store.outbox import enqueue
 
 INCIDENT_FLOW = "incident"
@@ -83,11 +86,12 @@ def _prefill(ctx: Ctx, config: IncidentConfig, given: Mapping[str, str]) -> list
 
 
 async def start_report(
-    ctx: Ctx, *, category: str | None = None, what: str | None = None, answers: Mapping[str, str] | None = None,
+    ctx: Ctx, *, category: str | None = None, answers: Mapping[str, str] | None = None, context: str | None = None,
 ) -> list[Outbound]:
     """Start a report. Short-path answers known beforehand (`answers`: question id -> option value
-    or text; `category` and `what` from the consultation guide) are checked and recorded first and
-    not asked again; when they answer the whole short path, the report is filed at once."""
+    or text; `category` from the consultation guide) are checked and recorded first and not asked
+    again; when they answer the whole short path, the report is filed at once. `context` (the
+    guide's path) is kept with the report beside the person's own words, never instead of them."""
     config, flow = _config(ctx), ctx.content.response.incident_flow
     if config is None or flow is None:
         return [Outbound(ctx.say("incident.unavailable"), kind="error")]
@@ -96,12 +100,26 @@ async def start_report(
     given = dict(answers or {})
     if category:
         given[config.category_question] = category
-    if what:
-        given["what"] = what
     prefill = _prefill(ctx, config, given)
     if category:  # the record says where the category came from
         prefill = [replace(r, raw=ctx.say("incident.prefilled")) if r.key == config.category_question else r for r in prefill]
-    return await start_flow(ctx, flow, prefill)
+    if context:
+        prefill.append(Recorded(CONTEXT_KEY, context[:500], context[:500]))
+    replies = await start_flow(ctx, flow, prefill)
+    if context and "what" not in given:
+        replies.insert(len(replies) - 1 if replies else 0, Outbound(ctx.say("incident.own_words", path=context[:500])))
+    return replies
+
+
+CONTEXT_KEY = "_guide_path"  # the consultation guide's path, kept with the answers (not a question)
+
+
+def context_line(ctx: Ctx, answers: Mapping[str, Answer], sp: Speaker | None = None) -> list[str]:
+    """The guide's path, labelled as such, for the report's summary and notices."""
+    kept = answers.get(CONTEXT_KEY)
+    if kept is None or not kept.value:
+        return []
+    return [(sp or ctx.speaker).say("incident.prefill_what", path=str(kept.value))]
 
 
 async def handle_form(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
@@ -125,6 +143,9 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
         # A start begins with the questionnaire's title; with the short path already answered the
         # report is filed instead, and the replies are those of the fourth answer in the DM.
         after = result.replies[1:] if starting else result.replies
+        same = await _same_case(ctx, config, answers)
+        if same is not None:
+            return [_ask_same(ctx, conversation, same)]
         return await _file(ctx, config, conversation, answers) + after
     old = service.reassess(ctx.session, config, incident, answers, ctx.now)
     extra = []
@@ -134,6 +155,57 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
     if result.state.status == "completed":
         extra.append(Outbound(ctx.say("incident.details_done", number=incident.number)))
     return result.replies + extra
+
+
+async def _same_case(ctx: Ctx, config: IncidentConfig, answers: Mapping[str, Answer]) -> Incident | None:
+    """The person's own open report of the same category filed within the content's window."""
+    if not config.duplicate_minutes:
+        return None
+    since = ctx.now - timedelta(minutes=config.duplicate_minutes)
+    return await service.recent_same(ctx.session, ctx.person.id, str(answers[config.category_question].value), since)
+
+
+def _ask_same(ctx: Ctx, conversation: Conversation, same: Incident) -> Outbound:
+    return Outbound(
+        ctx.say("incident.same_case", number=same.number, at=jst(same.created_at, ctx.tz)), kind="question",
+        options=(
+            Choice(f"same:{conversation.id}:{same.id}", ctx.say("incident.same_note", number=same.number)),
+            Choice(f"same:{conversation.id}:new", ctx.say("incident.same_new")),
+        ),
+        question_ref=f"{REF_PREFIX}:same",
+    )
+
+
+async def _same_press(ctx: Ctx, value: str) -> list[Outbound]:
+    """「INC-… と同じ件ですか？」: add the new answers to that report as a note (the draft ends), or
+    file a new report. Under an old question (the draft filed or ended since) nothing happens twice."""
+    config = _config(ctx)
+    conversation_id, _, choice = value.partition(":")
+    conversation = await ctx.session.get(Conversation, int(conversation_id)) if conversation_id.isdecimal() else None
+    if (
+        config is None or conversation is None or conversation.person_id != ctx.person.id
+        or conversation.flow_id != INCIDENT_FLOW or conversation.status not in ("active", "paused")
+        or await service.incident_of_conversation(ctx.session, conversation.id) is not None
+    ):
+        return [Outbound(ctx.say("incident.draft_gone"), kind="reprompt")]
+    answers = await repo.load_answers(ctx.session, conversation.id)
+    if choice == "new":
+        from bot.engine.conversations import run_step
+
+        filed = await _file(ctx, config, conversation, answers)
+        return filed + (await run_step(ctx, conversation, FlowInput("resume")))[1:]  # the next question, not "resuming"
+    found = await ctx.session.get(Incident, int(choice)) if choice.isdecimal() else None
+    incident = await _allowed(ctx, found, Action.UPDATE_INCIDENT, choice)
+    if incident is None:
+        return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
+    what = answers.get("what")
+    text = clean_text(str(what.value)) if what is not None and what.value else ""
+    service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text or ctx.say("incident.same_again"))
+    for key, attachment in answers.items():  # files sent with the draft go with its words
+        if key.startswith(ATTACHMENT_KEY):
+            service.add_event(ctx.session, incident, "attachment", ctx.now, ctx.person.id, data=attachment.value)
+    conversation.status, conversation.updated_at = "cancelled", ctx.now
+    return [Outbound(ctx.say("incident.same_noted", number=incident.number))]
 
 
 async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, answers: Mapping[str, Answer]) -> list[Outbound]:
@@ -158,6 +230,7 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
     if not is_open and programme:
         opens = next_opening(ctx.now, programme.desk, ctx.tz)
         replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, shown=incident.contacts)))
+    replies += ask_once(ctx)
     replies.append(Outbound(ctx.say("incident.details_next")))
     return replies
 
@@ -166,13 +239,15 @@ async def _escalate(ctx: Ctx, incident: Incident, answers: Mapping[str, Answer],
     company = await repo.company_by_id(ctx.session, incident.company_id)
     view = IncidentView(incident, answers, company.name if company else "", frozenset())
     recipients = await escalation_recipients(ctx.session, incident)
+    reporter = await ctx.session.get(Person, incident.reporter_id) if incident.reporter_id else None
 
     def render(lang: str) -> Outbound:
         from bot.engine.render import Speaker
 
         sp = Speaker(lang, ctx.content.book, ctx.content.words, ctx.speaker.today)
         title = sp.say(f"incident.notice_{reason}")
-        return Outbound("\n".join([title, *summary_lines(view, ctx.content, sp, ctx.tz)]), kind="notice")
+        lines = [title, *summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, answers, sp), *contact_line(reporter, sp)]
+        return Outbound("\n".join(lines), kind="notice")
 
     await enqueue(
         ctx.session, kind="escalation", recipients=recipients, render=render, now=ctx.now,
@@ -225,9 +300,12 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
     if not sub or sub in ("new", "report"):
         open_one = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
         if open_one is not None and sub != "new":
-            from bot.engine.conversations import resume_flow
-
-            return await resume_flow(ctx, open_one)
+            # Never resume silently: the person may be reporting something else.
+            return [Outbound(
+                ctx.say("incident.draft_open", at=jst(open_one.updated_at, ctx.tz)), kind="question",
+                options=(Choice(f"draft:{open_one.id}", ctx.say("incident.draft_continue")), Choice("draft:new", ctx.say("incident.draft_new"))),
+                question_ref=f"{REF_PREFIX}:draft",
+            )]
         return await start_report(ctx)
     if sub == "list" or ctx.content.words.commands.get(sub) == "status":  # /incident 状況, /incident status
         return await _list(ctx)
@@ -239,7 +317,10 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
                "undo": Action.UPDATE_INCIDENT, "move": Action.READ_INCIDENT}
     if sub not in actions:
         return [Outbound(ctx.say("incident.usage"), kind="error")]
-    incident = await _allowed(ctx, await service.by_number(ctx.session, clean_text(words[1])), actions[sub], words[1])
+    found = await refs.candidates(ctx.session, words[1], incident_companies(ctx.actor))
+    if len(found) > 1:  # only reports the person may see are counted, so this tells nothing new
+        return [Outbound(ctx.say("incident.ambiguous", ref=clean_text(words[1])[:32], numbers=" / ".join(i.number for i in found)), kind="reprompt")]
+    incident = await _allowed(ctx, found[0] if found else None, actions[sub], words[1])
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=clean_text(words[1])[:32]), kind="error")]
     rest = words[2] if len(words) > 2 else ""
@@ -275,40 +356,66 @@ async def _view(ctx: Ctx, incident: Incident) -> IncidentView:
 
 
 async def _list(ctx: Ctx) -> list[Outbound]:
+    """Every open incident the person may see in one message: most severe first, then the oldest
+    (it has waited longest), with the company's name where the list spans companies."""
+    config = _config(ctx)
+    assert config is not None
+    companies = incident_companies(ctx.actor)
+    found = await service.open_among(ctx.session, companies)
+    found.sort(key=lambda i: (rank(config, i.severity), i.created_at, i.id))
+    many = companies is None or len(companies) > 1
     lines = []
-    if ctx.person.company_id is not None:
-        for incident in await service.of_company(ctx.session, ctx.person.company_id):
-            lines.append(headline(await _view(ctx, incident), ctx.content, ctx.speaker) + "  " + jst(incident.created_at, ctx.tz))
+    for incident in found:
+        # decide, not may: a list of headlines is not an audited read of each report (show is)
+        if not decide(ctx.actor, Action.READ_INCIDENT, Resource(incident.company_id, incident.reporter_id, incident.number)).allowed:
+            continue
+        view = await _view(ctx, incident)
+        line = headline(view, ctx.content, ctx.speaker) + "  " + jst(incident.created_at, ctx.tz)
+        lines.append(line + (ctx.say("incident.list_company", company=view.company) if many else ""))
+    count = len(lines)
     draft = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
     if draft is not None and await service.incident_of_conversation(ctx.session, draft.id) is None:
         lines.append(ctx.say("incident.draft", at=jst(draft.updated_at, ctx.tz)))
     if not lines:
-        return [Outbound(ctx.say("incident.none_open"))]
-    return [Outbound("\n".join([ctx.say("incident.list_title"), *lines, ctx.say("incident.list_hint")]))]
+        return [Outbound(ctx.say("incident.none_open" if ctx.person.role in (Role.MEMBER, Role.LEAD) else "incident.none_open_followed"))]
+    return [Outbound("\n".join([ctx.say("incident.list_title", count=count), *lines, ctx.say("incident.list_hint")]))]
+
+
+async def handle_incidents(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
+    """/incidents: the list, as /incident status."""
+    return await handle_incident(ctx, inbound, "status")
 
 
 async def _show(ctx: Ctx, incident: Incident) -> list[Outbound]:
     view = await _view(ctx, incident)
     sp = ctx.speaker
-    parts = ["\n".join(summary_lines(view, ctx.content, sp, ctx.tz))]
+    reporter = await ctx.session.get(Person, incident.reporter_id) if incident.reporter_id else None
+    lines = [*summary_lines(view, ctx.content, sp, ctx.tz), *context_line(ctx, view.answers), *contact_line(reporter, sp)]
+    parts = ["\n".join(lines)]
     playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
-    options: list[Choice] = []
     if playbook:
         parts.append(checklist(playbook, view.done, sp))
-        options += [
-            Choice(f"tick:{step.id}", ctx.say("incident.tick_button", n=n))
-            for n, step in enumerate(playbook.steps, 1) if step.id not in view.done
-        ]
+    events = await service.events_of(ctx.session, incident.id)
+    parts.append("\n".join([ctx.say("incident.timeline"), *(_event_line(ctx, e, playbook) for e in events[-8:])]))
+    parts.append(ctx.say("incident.show_hint", number=incident.number))
+    return [_with_buttons(ctx, incident, "\n\n".join(parts), playbook, view.done)]
+
+
+def _with_buttons(ctx: Ctx, incident: Incident, text: str, playbook: Playbook | None, done: frozenset[str]) -> Outbound:
+    """A report's message with its buttons: one per checklist step, in step order whether ticked
+    or not (button n is step n, so a tick never renumbers the rest), then the statuses."""
     config = _config(ctx)
     assert config is not None
+    options = [
+        Choice(f"untick:{step.id}", ctx.say("incident.untick_button", n=n)) if step.id in done
+        else Choice(f"tick:{step.id}", ctx.say("incident.tick_button", n=n))
+        for n, step in enumerate(playbook.steps if playbook else [], 1)
+    ]
     options += [
         Choice(f"status:{s.id}", ctx.say("incident.status_button", status=s.label.get(ctx.lang)))
         for s in config.statuses[1:] if s.id != incident.status
     ]
-    events = await service.events_of(ctx.session, incident.id)
-    parts.append("\n".join([ctx.say("incident.timeline"), *(_event_line(ctx, e, playbook) for e in events[-8:])]))
-    parts.append(ctx.say("incident.show_hint", number=incident.number))
-    return [Outbound("\n\n".join(parts), kind="question", options=tuple(options), question_ref=f"{REF_PREFIX}:{incident.id}")]
+    return Outbound(text, kind="question", options=tuple(options), question_ref=f"{REF_PREFIX}:{incident.id}")
 
 
 def _event_line(ctx: Ctx, event: IncidentEvent, playbook: Playbook | None) -> str:
@@ -362,7 +469,7 @@ async def _tick(ctx: Ctx, incident: Incident, which: str, *, done: bool) -> list
     for step_id in ids:
         service.add_event(ctx.session, incident, "step", ctx.now, ctx.person.id, data={"step": step_id, "done": done})
     view = await _view(ctx, incident)
-    return [Outbound(checklist(playbook, view.done, ctx.speaker))]
+    return [_with_buttons(ctx, incident, checklist(playbook, view.done, ctx.speaker), playbook, view.done)]
 
 
 async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
@@ -385,18 +492,49 @@ async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
 
 
 async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Outbound]:
-    """A button under /incident show: tick a step or move the status."""
-    found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
+    """A button under a report: tick or untick a step, move the status (収束 and クローズ after one
+    confirming press). A press under an old message acts on the report as it is now: a step ticked
+    twice stays ticked, a status already reached says so."""
     action, _, value = (inbound.choice or "").partition(":")
-    if action not in ("tick", "status"):
+    if action == "draft":
+        return await _draft_press(ctx, value)
+    if action == "same":
+        return await _same_press(ctx, value)
+    found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
+    if action not in ("tick", "untick", "status", "confirm"):
         return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
-    needed = Action.UPDATE_INCIDENT if action == "tick" else Action.READ_INCIDENT
+    needed = Action.UPDATE_INCIDENT if action in ("tick", "untick") else Action.READ_INCIDENT
     incident = await _allowed(ctx, found, needed, incident_id)
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
-    if action == "tick":
-        return await _tick(ctx, incident, value, done=True)
+    if action in ("tick", "untick"):
+        return await _tick(ctx, incident, value, done=action == "tick")
+    config = _config(ctx)
+    assert config is not None
+    status = next((s for s in config.statuses if s.id == value), None)
+    if action == "status" and status is not None and status.confirm and status.id != incident.status:
+        if not _may_move(ctx, incident):
+            return [Outbound(ctx.say("incident.not_allowed"), kind="error")]
+        label = status.label.get(ctx.lang)
+        return [Outbound(
+            ctx.say("incident.confirm_status", number=incident.number, status=label), kind="question",
+            options=(Choice(f"confirm:{status.id}", ctx.say("incident.confirm_button", status=label)),),
+            question_ref=f"{REF_PREFIX}:{incident.id}",
+        )]
     return await _move(ctx, incident, value)
+
+
+async def _draft_press(ctx: Ctx, value: str) -> list[Outbound]:
+    """続きを答える / 新しい報告 under /incident. The draft pressed for must still be this person's
+    open report; one finished or replaced since is said to be so, and nothing is resumed."""
+    if value == "new":
+        return await start_report(ctx)
+    open_one = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
+    if open_one is None or str(open_one.id) != value:
+        return [Outbound(ctx.say("incident.draft_gone"), kind="reprompt")]
+    from bot.engine.conversations import resume_flow
+
+    return await resume_flow(ctx, open_one)
 
 
 register_runner(INCIDENT_FLOW, run_incident)

@@ -42,8 +42,9 @@ async def run_triage(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> li
         # The person asked for a report: start it pre-filled with what the walk already told us.
         from bot.handlers.incident import start_report
 
-        what = ctx.say("incident.prefill_what", path=" → ".join(tree.labels(result.state.answers, ctx.lang)))
-        replies += await start_report(ctx, category=result.report_category, what=what)
+        # The path is kept as context; what happened is asked in the person's own words.
+        path = " → ".join(tree.labels(result.state.answers, ctx.lang))
+        replies += await start_report(ctx, category=result.report_category, context=path)
     return replies
 
 

@@ -57,6 +57,8 @@ async def incident_document(session: AsyncSession, content: Content, number: str
             "company": company.name if company else None,
             "name": (reporter.display_name or reporter.platform_user_id) if reporter else None,
             "platform": reporter.platform if reporter else None,
+            # JPCERT/CC report form's 報告者氏名, 部署, 電話, メール, as the reporter left them (/profile)
+            **{field: getattr(reporter, field) if reporter else None for field in ("full_name", "department", "phone", "email")},
         },
         "reported_at": jst(incident.created_at, TOKYO),
         "out_of_hours": incident.out_of_hours,
@@ -79,7 +81,8 @@ async def incident_document(session: AsyncSession, content: Content, number: str
         ],
         "labels": {
             key: sp.say(f"export.{key}")
-            for key in ("reporter", "company", "name", "reported_at", "severity", "status", "checklist",
+            for key in ("reporter", "company", "name", "full_name", "department", "phone", "email",
+                        "reported_at", "severity", "status", "checklist",
                         "contacts", "timeline", "out_of_hours", "col_at", "col_event", "col_detail")
         },
     }
@@ -111,6 +114,7 @@ def to_markdown(doc: dict[str, Any]) -> str:
     out += [
         f"- **{labels['company']}**: {md_text(doc['reporter']['company'])}",
         f"- **{labels['name']}**: {md_text(doc['reporter']['name'])} ({md_text(doc['reporter']['platform'])})",
+        *(f"- **{labels[field]}**: {md_text(doc['reporter'][field] or '-')}" for field in ("full_name", "department", "phone", "email")),
         f"- **{labels['reported_at']}**: {doc['reported_at']} JST" + (f" ({labels['out_of_hours']})" if doc["out_of_hours"] else ""),
         f"- **{labels['severity']}**: {doc['severity']['label']}",
         f"- **{labels['status']}**: {doc['status']['label']}",

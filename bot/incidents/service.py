@@ -45,6 +45,28 @@ async def of_company(session: AsyncSession, company_id: int, *, open_only: bool 
     return list(await session.scalars(query.order_by(Incident.id.desc())))
 
 
+async def open_among(session: AsyncSession, companies: frozenset[int] | None) -> list[Incident]:
+    """Open incidents of these companies (None: every company), newest first."""
+    query = select(Incident).where(Incident.status.in_(OPEN))
+    if companies is not None:
+        if not companies:
+            return []
+        query = query.where(Incident.company_id.in_(companies))
+    return list(await session.scalars(query.order_by(Incident.id.desc())))
+
+
+async def recent_same(
+    session: AsyncSession, reporter_id: int, category: str, since: datetime,
+) -> Incident | None:
+    """The person's newest open report of this category filed since `since`, if any."""
+    return await session.scalar(
+        select(Incident).where(
+            Incident.reporter_id == reporter_id, Incident.category == category,
+            Incident.created_at >= since, Incident.status.in_(OPEN),
+        ).order_by(Incident.id.desc()).limit(1)
+    )
+
+
 def add_event(
     session: AsyncSession, incident: Incident, kind: str, now: datetime,
     person_id: int | None = None, text: str | None = None, data: dict[str, Any] | None = None,

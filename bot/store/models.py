@@ -84,6 +84,13 @@ class Person(Base):
     role: Mapped[str | None] = mapped_column(String(16))  # member | lead | expert | secretariat
     language: Mapped[str] = mapped_column(String(8), default="ja")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How to call the person back about their incident reports (/profile; JPCERT/CC report form's
+    # 報告者氏名, 部署, 電話, メール). Each may stay empty; asked once, at their first report.
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    email: Mapped[str | None] = mapped_column(String(254))
+    profile_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     company: Mapped[Company | None] = relationship(lazy="raise")
 
