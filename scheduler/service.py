@@ -68,9 +68,13 @@ class SchedulerService:
         self.scheduler.add_job(
             jobs.SYNC, "interval", seconds=self.sync_seconds, id=SYNC_JOB, jobstore=LOCAL, replace_existing=True,
         )
-        self.scheduler.add_job(  # first run at start: a process restarted often still tidies up
+        # Tidied up here, awaited, so a process restarted often still does it, and no job is left
+        # mid-transaction by a stop that comes right after the start (a test's does: its engine
+        # then closed under the job and the event loop never finished); then every few hours.
+        await self.housekeeping()
+        self.scheduler.add_job(
             jobs.HOUSEKEEPING, "interval", seconds=HOUSEKEEPING_EVERY.total_seconds(), id=HOUSEKEEPING_JOB,
-            jobstore=LOCAL, replace_existing=True, next_run_time=datetime.now(timezone.utc),
+            jobstore=LOCAL, replace_existing=True,
         )
         self.scheduler.resume()
         log.info("scheduler started: %d reminder job(s) planned, %d settled at start", len(result.future), len(result.fired))
