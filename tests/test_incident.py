@@ -259,3 +259,16 @@ async def test_exported_report_layout(runtime: Runtime, run_cli, tmp_path: Path)
     assert [e["kind"] for e in document["timeline"]][:3] == ["filed", "escalated", "step"]
     missing = run_cli("export", "incident", "INC-2026-0999")
     assert missing.returncode == 2 and "no incident" in missing.stderr
+
+
+async def test_out_of_hours_a_malware_report_is_not_sent_to_110_first(runtime: Runtime, clock: Clock, content: Content) -> None:
+    clock.now = HOLIDAY
+    tanaka = await member(runtime, "tanaka")
+    await short_path(tanaka)
+    emergency = tanaka.text.split("【緊急時の連絡先】", 1)[1]
+    assert content.contacts is not None
+    names = {c.id: c.name.ja for c in content.contacts.contacts}
+    listed = [line[2:] for line in emergency.splitlines() if line.startswith("● ")]
+    assert listed[0] != names["police_110"]
+    assert listed.index(names["jnsa_emergency_response"]) < listed.index(names["police_110"]) == len(listed) - 1
+    assert "03-6271-8901" in tanaka.text  # JPCERT/CC's number among the category's destinations

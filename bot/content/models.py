@@ -443,6 +443,9 @@ class CategoryRoute(Strict):
 
     playbook: Id | None = None
     contacts: list[Id] = Field(default_factory=list)
+    # Whom to call while the programme desk is closed, in this order; without it, every contact
+    # marked `emergency`. 110 is for crimes in progress, not the first call for an infected PC.
+    after_hours: list[Id] | None = None
     examples: Examples | None = None  # how people ask to report this kind, for the free-text intake
 
 

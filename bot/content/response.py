@@ -163,10 +163,11 @@ def _load_incident(
         if route.playbook and route.playbook not in playbook_ids:
             c.add(path, f"categories.{name}.playbook", f"unknown playbook {route.playbook!r}")
             ok = False
-        for contact in route.contacts:
-            if contact not in contact_ids:
-                c.add(path, f"categories.{name}.contacts", f"unknown contact {contact!r}")
-                ok = False
+        for field, ids in (("contacts", route.contacts), ("after_hours", route.after_hours or [])):
+            for contact in ids:
+                if contact not in contact_ids:
+                    c.add(path, f"categories.{name}.{field}", f"unknown contact {contact!r}")
+                    ok = False
     for question_id in config.summary_questions:
         if question_id not in questions:
             c.add(path, "summary_questions", f"{question_id!r} is not a question of the form")

@@ -157,7 +157,7 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
     replies.append(Outbound(destinations(incident.contacts, ctx.content, sp, desk_open=is_open, compact=True)))
     if not is_open and programme:
         opens = next_opening(ctx.now, programme.desk, ctx.tz)
-        replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, shown=incident.contacts)))
+        replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, category=incident.category, shown=incident.contacts)))
     replies.append(Outbound(ctx.say("incident.details_next")))
     return replies
 
