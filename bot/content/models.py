@@ -467,6 +467,9 @@ class IncidentConfig(Strict):
     category_question: Id  # the form question whose answer is the category
     summary_questions: list[Id] = Field(min_length=1)  # shown in notices and lists, in order
     report_sections: list[ReportSection] = Field(min_length=1)  # the exported report's layout
+    # An open report of a level named here with no update for that many desk hours reminds its
+    # reporter and the company's lead once (scheduler/incidents.py).
+    quiet_reminder_desk_hours: dict[Id, float] = Field(default_factory=dict)
     source: str | None = None
 
 

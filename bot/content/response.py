@@ -141,6 +141,10 @@ def _load_incident(
     if config.default_level not in levels:
         c.add(path, "default_level", f"unknown level {config.default_level!r}")
         ok = False
+    for level, hours in config.quiet_reminder_desk_hours.items():
+        if level not in levels or hours <= 0:
+            c.add(path, f"quiet_reminder_desk_hours.{level}", f"needs a level ({', '.join(levels)}) and hours above 0")
+            ok = False
     for index, rule in enumerate(config.rules):
         if rule.level not in levels:
             c.add(path, f"rules[{index}].level", f"unknown level {rule.level!r} (levels: {', '.join(levels)})")
