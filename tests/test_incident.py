@@ -15,7 +15,7 @@ from bot.engine.flow import Answer
 from bot.engine.messages import Attachment
 from bot.engine.runtime import Runtime
 from bot.incidents.severity import severity_of
-from bot.store.models import Chat, Incident, IncidentEvent, OutboxRow, Person
+from bot.store.models import Chat, Incident, IncidentEvent, Notice, OutboxRow, Person
 from tests.conftest import Clock, Convo, add_company
 
 OPEN_TUESDAY = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)  # 10:00 JST
@@ -263,3 +263,74 @@ async def test_exported_report_layout(runtime: Runtime, run_cli, tmp_path: Path)
     assert [e["kind"] for e in document["timeline"]][:3] == ["filed", "escalated", "step"]
     missing = run_cli("export", "incident", "INC-2026-0999")
     assert missing.returncode == 2 and "no incident" in missing.stderr
+
+
+async def test_out_of_hours_a_malware_report_is_not_sent_to_110_first(runtime: Runtime, clock: Clock, content: Content) -> None:
+    clock.now = HOLIDAY
+    tanaka = await member(runtime, "tanaka")
+    await short_path(tanaka)
+    emergency = tanaka.text.split("【緊急時の連絡先】", 1)[1]
+    assert content.contacts is not None
+    names = {c.id: c.name.ja for c in content.contacts.contacts}
+    listed = [line[2:] for line in emergency.splitlines() if line.startswith("● ")]
+    assert listed[0] != names["police_110"]
+    assert listed.index(names["jnsa_emergency_response"]) < listed.index(names["police_110"]) == len(listed) - 1
+    assert "03-6271-8901" in tanaka.text  # JPCERT/CC's number among the category's destinations
+
+
+async def secretariat_clerk(runtime: Runtime, user: str = "jimukyoku") -> Convo:
+    clerk = Convo(runtime, user)
+    await clerk.send("/help")
+    async with runtime.sessions.begin() as session:
+        person = await session.scalar(select(Person).where(Person.platform_user_id == user))
+        assert person is not None
+        person.role = "secretariat"
+    return clerk
+
+
+async def follow_ups(runtime: Runtime) -> list[tuple[str, str, str]]:
+    """(event, chat, text) of every follow-up notice queued, in order."""
+    async with runtime.sessions() as session:
+        rows = await session.execute(
+            select(Notice.payload, OutboxRow.chat_id, OutboxRow.payload).join(OutboxRow, OutboxRow.notice_id == Notice.id)
+            .where(Notice.kind == "incident_update").order_by(OutboxRow.id)
+        )
+        return [(notice["event"], chat, row["text"]) for notice, chat, row in rows]
+
+
+async def test_the_reporter_and_lead_hear_of_the_secretariats_and_experts_notes_and_moves(runtime: Runtime, clock: Clock) -> None:
+    clock.now = OPEN_TUESDAY
+    reporter = await member(runtime, "suzuki", role="member")
+    await member(runtime, "lead1", role="lead")
+    expert = await member(runtime, "expert1", role="expert")
+    clerk = await secretariat_clerk(runtime)
+    await short_path(reporter)
+    await reporter.send("/incident note INC-2026-0001 全端末のスキャンを開始")
+    assert await follow_ups(runtime) == []  # the reporter's own note tells nobody
+
+    await clerk.send("/incident note INC-2026-0001 JPCERT/CCに連絡済みです")
+    await expert.send("/incident move INC-2026-0001 対応中")
+    await reporter.send("/incident move INC-2026-0001 収束")  # the reporter's own move: nobody
+
+    told = await follow_ups(runtime)
+    assert [(event, chat) for event, chat, _ in told] == [
+        ("update", "suzuki"), ("update", "lead1"), ("status", "suzuki"), ("status", "lead1"),
+    ]
+    assert "JPCERT/CCに連絡済みです" in told[0][2] and "運営事務局" in told[0][2]
+    assert "対応中" in told[2][2] and "担当の専門家" in told[2][2]
+
+
+async def test_closing_tells_everyone_who_was_told_at_filing_and_the_reporter(runtime: Runtime, clock: Clock) -> None:
+    clock.now = OPEN_TUESDAY
+    reporter = await member(runtime, "suzuki", role="member")
+    await member(runtime, "lead1", role="lead")
+    await member(runtime, "expert1", role="expert")
+    clerk = await secretariat_clerk(runtime)
+    await short_path(reporter)
+    await clerk.send("/incident move INC-2026-0001 クローズ")
+    await clerk.send("/incident move INC-2026-0001 クローズ")  # the same status again: no second notice
+
+    told = await follow_ups(runtime)
+    assert sorted(chat for _, chat, _ in told) == ["expert1", "lead1", "suzuki"]  # not the clerk who closed it
+    assert {event for event, _, _ in told} == {"closed"}
+    assert all("INC-2026-0001" in text for _, _, text in told)

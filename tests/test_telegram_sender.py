@@ -3,7 +3,8 @@ API, and how each failure maps to the Sender contract (RetryLater / Undeliverabl
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from typing import AsyncIterator
 
 import pytest
@@ -11,7 +12,10 @@ from sqlalchemy import select
 
 from bot.app import App, open_app
 from bot.config import Settings
+from bot.content.loader import Content
 from bot.engine.messages import Choice, Outbound
+from bot.engine.render import Speaker
+from bot.engine.triage import render_contact
 from bot.platforms.base import RetryLater, Undeliverable
 from bot.platforms.telegram import TelegramSender, telegram_sender
 from bot.platforms.telegram.buttons import MAX_CALLBACK_BYTES
@@ -114,6 +118,26 @@ async def test_a_long_notice_goes_in_parts_under_telegrams_limit(
     assert len(parts) == 3 and all(len(p.text) <= MAX_TEXT for p in parts)
     assert "\n".join(p.text for p in parts) == "\n".join(lines)  # cut at line ends, nothing lost
     assert message_id == str(parts[-1].message_id)
+
+
+async def test_a_long_list_is_cut_between_items_never_inside_one(
+    sender: TelegramSender, telegram_api: FakeTelegramAPI, content: Content
+) -> None:
+    contacts = content.contacts.contacts if content.contacts else []
+    speaker = Speaker("ja", content.book, content.words, date(2026, 11, 24))
+    items = [render_contact(c, speaker) for c in contacts] * 3  # every destination, thrice: > 2 parts
+    text = "\n".join(items)
+    assert len(text) > 2 * MAX_TEXT
+
+    await sender.send(CHAT, Outbound(text))
+
+    parts = [p.text for p in telegram_api.since(0, "sendMessage")]
+    assert len(parts) >= 3 and all(len(p) <= MAX_TEXT for p in parts)
+    assert "\n".join(parts) == text  # nothing lost
+    assert all(p.startswith("●") for p in parts)  # each part begins with an item
+    whole = set(items)
+    for part in parts:  # every block of a part (a line and the lines indented under it) is a whole item
+        assert all(block in whole for block in re.split(r"\n(?=\S)", part)), part[:40]
 
 
 @pytest.mark.parametrize("key_length", [1, 60, 200])

@@ -470,6 +470,9 @@ class CategoryRoute(Strict):
 
     playbook: Id | None = None
     contacts: list[Id] = Field(default_factory=list)
+    # Whom to call while the programme desk is closed, in this order; without it, every contact
+    # marked `emergency`. 110 is for crimes in progress, not the first call for an infected PC.
+    after_hours: list[Id] | None = None
     examples: Examples | None = None  # how people ask to report this kind, for the free-text intake
 
 
@@ -494,6 +497,9 @@ class IncidentConfig(Strict):
     # same case (add as a note) before a second report is filed and escalated.
     duplicate_minutes: int = Field(30, ge=0)
     report_sections: list[ReportSection] = Field(min_length=1)  # the exported report's layout
+    # An open report of a level named here with no update for that many desk hours reminds its
+    # reporter and the company's lead once (scheduler/incidents.py).
+    quiet_reminder_desk_hours: dict[Id, float] = Field(default_factory=dict)
     source: str | None = None
 
 

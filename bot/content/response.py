@@ -146,6 +146,10 @@ def _load_incident(
     if config.default_level not in levels:
         c.add(path, "default_level", f"unknown level {config.default_level!r}")
         ok = False
+    for level, hours in config.quiet_reminder_desk_hours.items():
+        if level not in levels or hours <= 0:
+            c.add(path, f"quiet_reminder_desk_hours.{level}", f"needs a level ({', '.join(levels)}) and hours above 0")
+            ok = False
     for index, rule in enumerate(config.rules):
         if rule.level not in levels:
             c.add(path, f"rules[{index}].level", f"unknown level {rule.level!r} (levels: {', '.join(levels)})")
@@ -173,10 +177,11 @@ def _load_incident(
             c.add(path, f"categories.{name}.contacts",
                   f"a category with a playbook takes the playbook's contacts (playbooks/{route.playbook}.yaml): remove them here")
             ok = False
-        for contact in route.contacts:
-            if contact not in contact_ids:
-                c.add(path, f"categories.{name}.contacts", f"unknown contact {contact!r}")
-                ok = False
+        for field, ids in (("contacts", route.contacts), ("after_hours", route.after_hours or [])):
+            for contact in ids:
+                if contact not in contact_ids:
+                    c.add(path, f"categories.{name}.{field}", f"unknown contact {contact!r}")
+                    ok = False
     for question_id in config.summary_questions:
         if question_id not in questions:
             c.add(path, "summary_questions", f"{question_id!r} is not a question of the form")

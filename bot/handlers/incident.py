@@ -24,7 +24,7 @@ from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
 from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, Recorded
-from bot.incidents import refs, service
+from bot.incidents import followup, refs, service
 from bot.incidents.hours import desk_open, next_opening
 from bot.incidents.notify import escalation_recipients
 from bot.incidents.render import (
@@ -229,7 +229,7 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
     replies.append(Outbound(destinations(incident.contacts, ctx.content, sp, desk_open=is_open, compact=True)))
     if not is_open and programme:
         opens = next_opening(ctx.now, programme.desk, ctx.tz)
-        replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, shown=incident.contacts)))
+        replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, category=incident.category, shown=incident.contacts)))
     replies += ask_once(ctx)
     replies.append(Outbound(ctx.say("incident.details_next")))
     return replies
@@ -447,7 +447,8 @@ async def _note(ctx: Ctx, incident: Incident, text: str) -> list[Outbound]:
         return [Outbound(ctx.say("incident.note_empty"), kind="reprompt")]
     if len(text) > 2000:
         return [Outbound(ctx.say("reprompt.too_long", max=2000, length=len(text)), kind="reprompt")]
-    service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text)
+    event = service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text)
+    await followup.after_note(ctx.session, ctx.content, incident, event, ctx.person, ctx.speaker.today)
     return [Outbound(ctx.say("incident.note_added", number=incident.number))]
 
 
@@ -487,7 +488,8 @@ async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
     if status.id == incident.status:
         return [Outbound(ctx.say("incident.status_same", status=status.label.get(ctx.lang)))]
     old, incident.status = incident.status, status.id
-    service.add_event(ctx.session, incident, "status", ctx.now, ctx.person.id, data={"from": old, "to": status.id})
+    event = service.add_event(ctx.session, incident, "status", ctx.now, ctx.person.id, data={"from": old, "to": status.id})
+    await followup.after_move(ctx.session, ctx.content, incident, event, ctx.person, ctx.speaker.today)
     return [Outbound(ctx.say("incident.status_changed", number=incident.number, status=status.label.get(ctx.lang)))]
 
 

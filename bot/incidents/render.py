@@ -94,7 +94,11 @@ def destinations(ids: list[str], content: Content, sp: Speaker, *, desk_open: bo
     return "\n".join(blocks)
 
 
-def emergency_contacts(content: Content, sp: Speaker, *, shown: Sequence[str] = ()) -> str:
-    """The destinations to call when the programme desk is closed, minus those just listed."""
-    contacts = [c for c in (content.contacts.contacts if content.contacts else []) if c.emergency and c.id not in shown]
+def emergency_contacts(content: Content, sp: Speaker, *, category: str | None = None, shown: Sequence[str] = ()) -> str:
+    """The destinations to call when the programme desk is closed, minus those just listed: the
+    category's own `after_hours` list in its order, or else every contact marked emergency."""
+    book = {c.id: c for c in (content.contacts.contacts if content.contacts else [])}
+    route = _config(content).categories.get(category or "")
+    ids = route.after_hours if route and route.after_hours is not None else [c.id for c in book.values() if c.emergency]
+    contacts = [book[i] for i in ids if i in book and i not in shown]
     return "\n".join([sp.say("incident.emergency_contacts"), *(render_contact(c, sp, compact=True) for c in contacts)])

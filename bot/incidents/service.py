@@ -70,9 +70,11 @@ async def recent_same(
 def add_event(
     session: AsyncSession, incident: Incident, kind: str, now: datetime,
     person_id: int | None = None, text: str | None = None, data: dict[str, Any] | None = None,
-) -> None:
-    session.add(IncidentEvent(incident_id=incident.id, at=now, kind=kind, person_id=person_id, text=text, data=data))
+) -> IncidentEvent:
+    event = IncidentEvent(incident_id=incident.id, at=now, kind=kind, person_id=person_id, text=text, data=data)
+    session.add(event)
     incident.updated_at = now
+    return event
 
 
 async def file_incident(

@@ -23,16 +23,32 @@ MAX_TEXT = 4000
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Parts of at most `limit` characters, cut at line ends where there is one."""
+    """Parts of at most `limit` characters. A cut goes before a line that starts an item (one not
+    indented: a contact's channels and an answer's details are indented under it), so no item is
+    torn in two; failing that at a line end, and only a single line longer than the limit is cut
+    inside."""
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
+        cut = _item_start(rest, limit)
+        if cut <= 0:
+            cut = rest.rfind("\n", 0, limit)
         cut = cut if cut > 0 else limit
         parts.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
     parts.append(rest)
     return parts
+
+
+def _item_start(text: str, limit: int) -> int:
+    """The last line end within `limit` that is followed by an item's first line, or -1."""
+    cut = text.rfind("\n", 0, limit)
+    while cut > 0:
+        following = text[cut + 1 : cut + 2]
+        if following and not following.isspace():
+            return cut
+        cut = text.rfind("\n", 0, cut)
+    return -1
 
 
 async def person_language(
