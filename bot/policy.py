@@ -34,6 +34,8 @@ class Action(str, Enum):
     TRIAGE = "triage"
     # a company's data
     ANSWER_HEARING = "answer_hearing"
+    SUBMIT_HEARING = "submit_hearing"  # the lead, or a member once the lead allowed it
+    DELEGATE_SUBMIT = "delegate_submit"  # the lead lets members submit the sheet
     READ_OWN_ANSWERS = "read_own_answers"
     READ_HEARING = "read_hearing"  # the company's whole hearing report
     EXPORT_HEARING = "export_hearing"
@@ -64,7 +66,7 @@ SECRETARIAT_ONLY = {
 # Logged even when allowed: reading or exporting a company's data, and the secretariat's actions.
 # Inviting, changing a role and purging are logged by their commands, with what they did.
 AUDITED_WHEN_ALLOWED = {
-    Action.READ_HEARING, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
+    Action.READ_HEARING, Action.SUBMIT_HEARING, Action.DELEGATE_SUBMIT, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
     Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
     Action.READ_INTAKE_MISSES,
 }
@@ -90,6 +92,7 @@ class Resource:
     company_id: int | None = None
     owner_id: int | None = None
     name: str | None = None  # for the audit log: "INC-2026-0001", a company name
+    delegated: bool = False  # the company's lead let members do this (submit the hearing sheet)
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,10 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
         # answer the company's questionnaire or report its incidents.
         if not assigned:
             return Decision(False, "expert not assigned to this company")
-        if action in (Action.ANSWER_HEARING, Action.FILE_INCIDENT, Action.READ_OWN_ANSWERS, Action.LINK_GROUP):
+        if action in (
+            Action.ANSWER_HEARING, Action.FILE_INCIDENT, Action.READ_OWN_ANSWERS, Action.LINK_GROUP,
+            Action.SUBMIT_HEARING, Action.DELEGATE_SUBMIT,
+        ):
             return Decision(False, "experts do not answer or decide for a company")
         return Decision(True, "assigned expert")
     if actor.role not in (Role.MEMBER, Role.LEAD):
@@ -123,9 +129,13 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
     if not own:
         return Decision(False, "another company")
     if action in (Action.READ_HEARING, Action.EXPORT_HEARING):
-        if actor.role == Role.LEAD:
-            return Decision(True, "company lead")
-        return Decision(resource.owner_id == actor.person_id, "own answers only")
+        # The sheet is the company's, answered together: every member reads it.
+        return Decision(True, "own company")
+    if action is Action.SUBMIT_HEARING:
+        allowed = actor.role == Role.LEAD or resource.delegated
+        return Decision(allowed, "company lead" if actor.role == Role.LEAD else ("lead allowed members" if allowed else "lead only"))
+    if action is Action.DELEGATE_SUBMIT:
+        return Decision(actor.role == Role.LEAD, "company lead" if actor.role == Role.LEAD else "lead only")
     if action is Action.LINK_GROUP:
         return Decision(actor.role == Role.LEAD, "company lead" if actor.role == Role.LEAD else "lead only")
     if action is Action.MOVE_INCIDENT:

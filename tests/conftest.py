@@ -9,7 +9,7 @@ import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import Any, AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import text
@@ -20,7 +20,7 @@ from bot.content.loader import Content, load_content
 from bot.engine.flow import Step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.runtime import Runtime
-from bot.store import repo
+from bot.store import repo, sheets
 from bot.store.db import make_engine, session_factory, upgrade
 from bot.store.models import Base
 
@@ -174,8 +174,17 @@ class Convo:
             if conversation is None or conversation.current_step is None:
                 return None
             flow = await repo.flow_of(session, conversation)
-            plan = flow.plan(await repo.load_answers(session, conversation.id))
+            plan = flow.plan(await answers_of(session, self.runtime.content, person, conversation))
             return next(s for s in plan if s.key == conversation.current_step)
+
+
+async def answers_of(session: Any, content: Any, person: Any, conversation: Any) -> dict[str, Any]:
+    """What a conversation's plan is built on: a hearing's are the company's sheet answers."""
+    if conversation.flow_id in content.flows and person.company_id is not None:
+        sheet = await sheets.sheet_of(session, person.company_id, conversation.flow_id)
+        given = await sheets.given_answers(session, sheet.id) if sheet is not None else {}
+        return {key: g.answer for key, g in given.items()}
+    return await repo.load_answers(session, conversation.id)
 
 
 @pytest.fixture

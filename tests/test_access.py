@@ -149,7 +149,9 @@ async def test_linking_slack_and_telegram_to_one_person(runtime: Runtime, setup)
     await on_slack.send(f"/link {code}")
     assert "連携しました" in on_slack.text
     await on_slack.send("/hearing")
-    on_slack.expect("sites")  # the same hearing, at the same question
+    assert "57問中1問回答済み" in on_slack.text  # the same company sheet
+    await on_slack.press("continue")
+    on_slack.expect("sites")  # at the same question
     await on_slack.send(f"/link {code}")  # one-time
     assert "使えません" in on_slack.text
     async with runtime.sessions() as session:

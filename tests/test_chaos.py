@@ -24,7 +24,7 @@ from bot.content.models import Question
 from bot.engine.flow import MORE
 from bot.engine.runtime import Runtime
 from bot.store import repo
-from bot.store.models import AnswerRow, Conversation, Person
+from bot.store.models import Conversation, HearingSheet, Person, SheetAnswer
 from tests.answering import valid_answer
 from tests.conftest import add_company
 
@@ -66,7 +66,15 @@ class Bot:
 
     def ask(self, user: str, text: str) -> dict:  # type: ignore[type-arg]
         self.send(user, text)
-        return json.loads(self.readline())
+        reply = json.loads(self.readline())
+        if text == "/hearing" and "sheet:menu" in reply["menus"]:
+            # The company's sheet shows its progress first: the person presses "continue".
+            assert self.process.stdin is not None
+            press = {"user": user, "choice": "continue", "reply_to": "sheet:menu"}
+            self.process.stdin.write(json.dumps(press) + "\n")
+            self.process.stdin.flush()
+            reply = json.loads(self.readline())
+        return reply
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -123,7 +131,8 @@ async def check(runtime: Runtime, people: dict[str, Person_], in_flight: tuple[s
                 assert not person.acked
                 continue
             rows = list(await session.scalars(
-                select(AnswerRow).where(AnswerRow.conversation_id == conversation.id).order_by(AnswerRow.id)
+                select(SheetAnswer).join(HearingSheet, HearingSheet.id == SheetAnswer.sheet_id)
+                .where(HearingSheet.company_id == found.company_id).order_by(SheetAnswer.id)
             ))
             latest = {row.question_key: row.raw_text for row in rows}
             flying = in_flight is not None and in_flight[0] == person.user
@@ -143,9 +152,9 @@ async def adopt_in_flight(runtime: Runtime, person: Person_, text: str) -> None:
         found = await repo.person_by_platform(session, "console", person.user)
         assert found is not None
         row = await session.scalar(
-            select(AnswerRow).join(Conversation, Conversation.id == AnswerRow.conversation_id)
-            .where(Conversation.person_id == found.id, AnswerRow.question_key == person.asked)
-            .order_by(AnswerRow.id.desc()).limit(1)
+            select(SheetAnswer).join(HearingSheet, HearingSheet.id == SheetAnswer.sheet_id)
+            .where(HearingSheet.company_id == found.company_id, SheetAnswer.question_key == person.asked)
+            .order_by(SheetAnswer.id.desc()).limit(1)
         )
     if row is not None and row.raw_text == text:
         person.acked[str(person.asked)] = text
@@ -153,10 +162,11 @@ async def adopt_in_flight(runtime: Runtime, person: Person_, text: str) -> None:
 
 async def test_killed_bot_loses_no_acknowledged_answer(runtime: Runtime, content: Content, database_url: str, tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    code = await add_company(runtime, "カオス株式会社", "csirt", role="member", uses=PEOPLE)
     people = {f"p{i:03d}": Person_(f"p{i:03d}") for i in range(PEOPLE)}
     bot = Bot(database_url, tmp_path)
     for person in people.values():
+        # A company each: a hearing sheet is the company's, and this checks one person's answers.
+        code = await add_company(runtime, f"カオス株式会社{person.user}", "csirt", role="lead")
         assert not bot.ask(person.user, f"/start {code}")["reprompt"]
     kill_at = sorted(rng.sample(range(200, MESSAGES), KILLS))
     started = time.monotonic()

@@ -15,7 +15,7 @@ from bot.config import async_url
 from bot.content.loader import Content
 from bot.engine.runtime import Runtime
 from bot.store.db import make_engine, session_factory
-from bot.store.models import AnswerRow
+from bot.store.models import SheetAnswer
 from tests.conftest import ON_POSTGRES, Clock, Convo, add_company
 
 pytestmark = pytest.mark.skipif(not ON_POSTGRES, reason="a database server outage needs PostgreSQL")
@@ -90,12 +90,12 @@ async def test_outage_gives_busy_and_the_bot_recovers(proxied: tuple[Runtime, Cu
     assert "busy" in english.text  # in the person's own language, from the platform hint
 
     async with direct() as session:
-        keys = [row.question_key for row in await session.scalars(select(AnswerRow))]
+        keys = [row.question_key for row in await session.scalars(select(SheetAnswer))]
     assert keys == ["employees"]  # nothing half-written
 
     await proxy.start()  # the database is back on the same address
     await tanaka.send("3")
     tanaka.expect("pc_count")  # recovered without a restart, at the same question
     async with direct() as session:
-        keys = [row.question_key for row in await session.scalars(select(AnswerRow))]
+        keys = [row.question_key for row in await session.scalars(select(SheetAnswer))]
     assert keys == ["employees", "sites"]

@@ -21,8 +21,12 @@ ACTORS = {
 
 # (action) -> {role: (own company, other company)}; items owned by a colleague, not the actor.
 COMPANY_DATA = {
-    Action.READ_HEARING: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
-    Action.EXPORT_HEARING: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
+    # The sheet is the company's, answered together: every member reads it.
+    Action.READ_HEARING: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    Action.EXPORT_HEARING: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    # Submitting is the lead's, unless the lead allowed members (tested below); experts advise.
+    Action.SUBMIT_HEARING: {"member": (False, False), "lead": (True, False), "expert": (False, False)},
+    Action.DELEGATE_SUBMIT: {"member": (False, False), "lead": (True, False), "expert": (False, False)},
     Action.READ_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
     Action.UPDATE_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
     Action.MOVE_INCIDENT: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
@@ -80,12 +84,19 @@ def test_matrix(role: str, action: Action, where: str, expected: bool) -> None:
     assert decision.allowed is expected, decision.reason
 
 
-def test_members_see_their_own_answers_and_reports_they_filed() -> None:
+def test_members_see_their_companys_sheet_and_reports_they_filed() -> None:
     member = ACTORS["member"]
-    assert decide(member, Action.READ_HEARING, Resource(OWN, owner_id=ME)).allowed
-    assert not decide(member, Action.READ_HEARING, Resource(OWN, owner_id=COLLEAGUE)).allowed
+    assert decide(member, Action.READ_HEARING, Resource(OWN, owner_id=COLLEAGUE)).allowed
     assert decide(member, Action.MOVE_INCIDENT, Resource(OWN, owner_id=ME)).allowed
     assert not decide(member, Action.READ_HEARING, Resource(OTHER, owner_id=ME)).allowed
+
+
+def test_a_member_submits_only_once_the_lead_allowed_it() -> None:
+    member, expert = ACTORS["member"], ACTORS["expert"]
+    assert not decide(member, Action.SUBMIT_HEARING, Resource(OWN)).allowed
+    assert decide(member, Action.SUBMIT_HEARING, Resource(OWN, delegated=True)).allowed
+    assert not decide(member, Action.SUBMIT_HEARING, Resource(OTHER, delegated=True)).allowed
+    assert not decide(expert, Action.SUBMIT_HEARING, Resource(OWN, delegated=True)).allowed
 
 
 def test_a_missing_company_is_refused_like_another_companys() -> None:

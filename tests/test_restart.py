@@ -102,12 +102,13 @@ def test_killed_mid_hearing_resumes_in_a_new_process(
     first.kill()  # SIGKILL: no clean-up of any kind
 
     resume_key = script[half][0]
-    rest = "\n".join(["/hearing"] + [typed for _, typed in script[half:]]) + "\n"
+    # /hearing shows the company's progress first; its first button is "continue".
+    rest = "\n".join(["/hearing", "/press 1"] + [typed for _, typed in script[half:]]) + "\n"
     second = run_cli("console", "--as", "tanaka", stdin=rest)
     assert second.returncode == 0, second.stderr
     resumed = second.stdout.split("再開します", 1)[1]
     assert f"質問 {half + 1}/" in resumed.splitlines()[1], resumed[:400]
-    assert "回答が完了しました" in second.stdout
+    assert "回答がそろいました" in second.stdout
     reprompts = [t.ja.split("{")[0] for k, t in content.book.messages.messages.items() if k.startswith("reprompt.")]
     reprompts = [r for r in reprompts if len(r) >= 6]
     assert not [r for r in reprompts if r in second.stdout]  # every scripted answer was understood

@@ -23,7 +23,7 @@ from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, FlowState, step
 from bot.platforms.slack.blocks import from_engine
 from bot.store.db import make_engine, session_factory
-from bot.store.models import AnswerRow, Conversation, Incident, IncidentEvent, Person, ProcessedEvent
+from bot.store.models import SheetAnswer, Conversation, Incident, IncidentEvent, Person, ProcessedEvent
 from tests.answering import valid_answer
 from tests.fakes.slack_api import (
     APP_TOKEN,
@@ -157,7 +157,7 @@ def test_a_full_hearing_through_dms_and_buttons(
         assert bot.send(_answer(slack_api, person, turn, question)).status == 200
 
     (done,) = bot.wait_for(lambda: slack_api.posts(person.user_id, mark) or None, what="the end")
-    assert "回答が完了しました" in done.text
+    assert "回答がそろいました" in done.text
 
     # Each pressed question now reads as a filled form: no buttons, the answer underneath.
     updates = slack_api.updates(person.user_id)
@@ -167,7 +167,7 @@ def test_a_full_hearing_through_dms_and_buttons(
         assert update.blocks[-1]["elements"][0]["text"].startswith("回答: ")
     rows = _run(database_url, select(Conversation.status, Conversation.flow_id))
     assert rows == [("completed", "hearing_it_bcp")]
-    answered = _run(database_url, select(AnswerRow.question_key, AnswerRow.value).order_by(AnswerRow.id))
+    answered = _run(database_url, select(SheetAnswer.question_key, SheetAnswer.value).order_by(SheetAnswer.id))
     assert [key for key, _ in answered] == [t.key for t in script]
     first_multi = next(t for t in script if t.question.type == "multi_choice")
     stored = dict(answered)[first_multi.key]
@@ -205,7 +205,7 @@ def test_an_incident_report_from_the_shortcut_modal_then_its_checklist(
     filed = bot.wait_for(lambda: slack_api.posts(person.user_id, mark) or None, what="the filing")[-1]
     assert "INC-2026-0001" in filed.all_text and "JPCERT/CC" in filed.all_text
     assert _run(database_url, select(Incident.number, Incident.category)) == [("INC-2026-0001", ransomware["value"])]
-    stored = dict(_run(database_url, select(AnswerRow.question_key, AnswerRow.value)))
+    stored = dict(_run(database_url, select(SheetAnswer.question_key, SheetAnswer.value)))
     assert stored["what"] == "ファイルが開けない <重要>"  # typed in a modal: plain text, not mrkdwn
 
     # The details go on in the DM, question by question; the form is not filed twice.
@@ -269,7 +269,7 @@ def test_the_same_button_pressed_twice_is_answered_once(
     assert len(posts) == 2, [p.text for p in posts]  # the next question, then the progress
     assert len(slack_api.updates(person.user_id, mark)) == 1
     key = question.actions["block_id"].split(":", 2)[2]  # type: ignore[index]
-    rows = _run(database_url, select(AnswerRow.question_key).where(AnswerRow.question_key == key))
+    rows = _run(database_url, select(SheetAnswer.question_key).where(SheetAnswer.question_key == key))
     assert len(rows) == 1
 
 

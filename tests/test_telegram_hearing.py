@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import async_url
-from bot.content.loader import Content
+from bot.content.loader import Content, load_content
 from bot.engine.flow import MORE
 from bot.engine.render import Speaker
 from bot.engine.step import FlowInput, FlowState, step
@@ -32,6 +32,7 @@ from tests.fakes.telegram_api import (
     telegram_api,
 )
 from tests.answering import valid_answer
+from tests.conftest import CONTENT_DIR, answers_of
 
 pytestmark = pytest.mark.slow
 __all__ = ["telegram_api"]  # the fixture, used by name
@@ -62,7 +63,7 @@ def question_number(n: int, lang: str) -> Any:
 
 
 def completed(lang: str) -> Any:
-    return lambda c: ("回答が完了しました" if lang == "ja" else "is complete") in c.text
+    return lambda c: ("回答がそろいました" if lang == "ja" else "have an answer") in c.text  # the company's sheet
 
 
 def answer(user: TelegramUser, question: Call, typed: str, lang: str) -> tuple[int, list[str]]:
@@ -117,7 +118,7 @@ async def stored(database_url: str, user_id: int) -> tuple[str, dict[str, Any], 
             assert person is not None
             conversation = await session.scalar(select(Conversation).where(Conversation.person_id == person.id))
             assert conversation is not None
-            answers = await repo.load_answers(session, conversation.id)
+            answers = await answers_of(session, load_content(CONTENT_DIR), person, conversation)
             keys = await session.scalar(select(func.count()).select_from(CallbackKey))
             return conversation.status, {k: a.value for k, a in answers.items()}, person.language, int(keys or 0)
     finally:

@@ -17,6 +17,9 @@ from bot.store.models import Conversation
 
 Runner = Callable[[Ctx, Conversation, FlowInput], Awaitable[list[Outbound]]]
 _RUNNERS: dict[str, Runner] = {}
+# Every hearing flow (content/hearing/flows.yaml) runs on the company's shared sheet: one runner,
+# registered under this name by bot.hearing.conversation, for whichever flows content defines.
+SHEET_RUNNER = "hearing"
 
 
 def register_runner(flow_id: str, runner: Runner) -> None:
@@ -24,7 +27,10 @@ def register_runner(flow_id: str, runner: Runner) -> None:
 
 
 async def run_step(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list[Outbound]:
-    runner = _RUNNERS.get(conversation.flow_id, run_questionnaire)
+    runner = _RUNNERS.get(conversation.flow_id)
+    if runner is None and conversation.flow_id in ctx.content.flows:
+        runner = _RUNNERS.get(SHEET_RUNNER)
+    runner = runner or run_questionnaire
     return await runner(ctx, conversation, inp)
 
 

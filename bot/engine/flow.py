@@ -23,6 +23,7 @@ class Answer:
     value: Any
     raw: str
     skipped: bool = False
+    unknown: bool = False  # 分からない: an answer of its own, neither a value nor a skip
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class CompiledFlow:
         self._conditioned: set[str] = set()
         self._deciding: dict[str, bool] = {}  # answer key -> plan_depends_on(key), memoised
         # Plans by the answers that decide them (see plan()); insertion order is the eviction order.
-        self._plans: dict[frozenset[tuple[str, bool, Any]], Plan] = {}
+        self._plans: dict[frozenset[tuple[str, bool, bool, Any]], Plan] = {}
         for section in sections:
             for item in section.items:
                 self._conditioned.update(c.question for c in _conditions(item.when))
@@ -123,7 +124,7 @@ class CompiledFlow:
         groups' "one more?") decide it, and most people give the same ones, so plans are kept by
         those answers: building one walks every item and condition, a tenth of an answer's time."""
         key = frozenset(
-            (k, a.skipped, _hashable(a.value)) for k, a in answers.items() if self.plan_depends_on(k)
+            (k, a.skipped, a.unknown, _hashable(a.value)) for k, a in answers.items() if self.plan_depends_on(k)
         )
         plan = self._plans.get(key)
         if plan is None:

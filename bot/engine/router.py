@@ -10,9 +10,8 @@ from bot.engine.conversations import run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
-from bot.handlers import events, notices, visits
+from bot.handlers import events, hearing, notices, visits
 from bot.handlers.groups import handle_group
-from bot.handlers.hearing import handle_hearing
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
 from bot.handlers.incident import handle_form, handle_incident, handle_incidents, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
@@ -30,7 +29,7 @@ Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
 
 COMMANDS: dict[str, Handler] = {
     "start": handle_start,
-    "hearing": handle_hearing,
+    "hearing": hearing.handle_hearing,
     "help": handle_help,
     "menu": handle_help,
     "status": handle_status,
@@ -54,6 +53,7 @@ PRESSES: dict[str, Handler] = {
     visits.REF_PREFIX: visits.handle_press,
     events.REF_PREFIX: events.handle_press,
     notices.REF_PREFIX: notices.handle_press,
+    hearing.REF_PREFIX: hearing.handle_press,  # the sheet's menus, review and submission
 }
 # Forms a platform shows and sends back filled in (Inbound.form), by the command they stand for.
 FORMS: dict[str, Handler] = {

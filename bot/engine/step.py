@@ -65,6 +65,7 @@ class Recorded:
     raw: str
     value: Any
     skipped: bool = False
+    unknown: bool = False  # 分からない: an answer of its own, neither a value nor a skip
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
         return _show_current(flow, state, sp, [Outbound(sp.say("flow.stale_press"), kind="reprompt")])
 
     has_payload = inp.choice is not None or inp.choices is not None
-    command = None if has_payload or _is_option(current.question, inp.text, sp) else command_of(inp.text, sp.words)
+    command = None if has_payload or is_option(current.question, inp.text, sp) else command_of(inp.text, sp.words)
     if command == "back":
         return _back(flow, state, plan, current, sp)
     if command == "next":
@@ -137,7 +138,7 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
     return _record_and_advance(flow, state, plan, current, Recorded(current.key, raw, value), sp, replies)
 
 
-def _is_option(question: Question, text: str, sp: Speaker) -> bool:
+def is_option(question: Question, text: str, sp: Speaker) -> bool:
     """An option label wins over a command word: an option 分からない is an answer, not a skip."""
     if not question.options:
         return False
@@ -209,7 +210,7 @@ def _record_and_advance(
     sp: Speaker, replies: list[Outbound],
 ) -> StepResult:
     answers = dict(state.answers)
-    answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped)
+    answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped, recorded.unknown)
     same_plan = None if flow.plan_depends_on(recorded.key) else plan
     result = _advance(flow, replace(state, answers=answers), current.key, sp, replies, same_plan)
     return replace(result, recorded=[recorded])
@@ -329,3 +330,14 @@ def _find(plan: Plan, key: str | None) -> Step | None:
 
 def _index(plan: Plan, key: str) -> int | None:
     return next((i for i, s in enumerate(plan) if s.key == key), None)
+
+
+def first_open(flow: CompiledFlow, state: FlowState, sp: Speaker, replies: list[Outbound]) -> StepResult:
+    """The first unanswered question from the start of the plan: on a shared sheet another member
+    may have left earlier questions open while this one answered the later ones."""
+    return _advance(flow, state, None, sp, replies)
+
+
+def show_at(flow: CompiledFlow, state: FlowState, sp: Speaker, replies: list[Outbound]) -> StepResult:
+    """The question at state.cursor, with its current answer: a question picked to change."""
+    return _show_current(flow, state, sp, replies)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.handlers.start import welcome
+from bot.hearing.menus import status_text
+from bot.hearing.sheet import load
 from bot.store import repo
 
 
@@ -16,13 +18,10 @@ async def handle_help(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
 
 async def handle_status(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]:
     lines = [await welcome(ctx)]
-    hearing_ids = [f.id for f in ctx.content.flows.values()]
-    latest = await repo.latest_conversation(ctx.session, ctx.person.id, hearing_ids)
-    if latest is not None:
-        answers = await repo.load_answers(ctx.session, latest.id)
-        lines.append(ctx.say(f"status.hearing_{latest.status}", answered=len(answers)))
-    elif ctx.person.company_id is not None:
-        lines.append(ctx.say("status.hearing_none"))
+    company = await repo.company_by_id(ctx.session, ctx.person.company_id)
+    view = await load(ctx.session, ctx.content, company) if company is not None else None
+    if view is not None and ctx.person.role not in ("expert", "secretariat"):
+        lines.append(status_text(ctx.say, view))
     return [Outbound("\n".join(lines))]
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 
 from bot.engine.context import Ctx
+from bot.hearing.menus import status_text
+from bot.hearing.sheet import load
 from bot.engine.conversations import run_step
 from bot.engine.messages import Choice, Inbound, Outbound
 from bot.engine.parse import word_key
@@ -54,10 +56,11 @@ async def _where_they_left_off(ctx: Ctx) -> list[Outbound]:
     """A greeting or an unclear line from someone whose hearing sheet is paused: say where they are
     (a review finding: 「こんにちは」 got only 「ご用件をどうぞ」)."""
     paused = await repo.open_conversation(ctx.session, ctx.person.id, flow_ids=ctx.content.flows)
-    if paused is None:
+    company = await repo.company_by_id(ctx.session, ctx.person.company_id)
+    if paused is None or company is None:
         return []
-    answered = await repo.count_answers(ctx.session, paused.id)
-    return [Outbound(ctx.say("status.hearing_paused", answered=answered))]
+    view = await load(ctx.session, ctx.content, company)
+    return [Outbound(status_text(ctx.say, view))] if view is not None else []
 
 
 async def offer_switch(ctx: Ctx, text: str) -> list[Outbound]:

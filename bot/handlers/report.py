@@ -1,14 +1,14 @@
 """/report [COMPANY]: the hearing report in chat.
 
-A member sees their own answers, a lead their company's, an assigned expert or the secretariat the
-company they name. A refusal and an unknown company name get the same answer."""
+A member or the lead sees their company's sheet (answered together), an assigned expert or the
+secretariat the company they name. A refusal and an unknown company name get the same answer."""
 
 from __future__ import annotations
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.policy import Action, Resource, Role
-from bot.reports.hearing import build_report, company_hearing, to_chat
+from bot.reports.hearing import build_report, to_chat
 from bot.store import repo
 
 
@@ -20,21 +20,10 @@ async def handle_report(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]
         company = await repo.company_by_name(ctx.session, name) if name else None
         if not name:
             return [Outbound(ctx.say("report.usage"), kind="error")]
-    flow_ids = list(ctx.content.flows)
-    conversation = None
-    if company is not None:
-        if ctx.person.role == Role.MEMBER:
-            conversation = await repo.latest_conversation(ctx.session, ctx.person.id, flow_ids)
-        else:
-            conversation = await company_hearing(ctx.session, company.id, flow_ids)
-    resource = Resource(
-        company_id=company.id if company else None,
-        owner_id=conversation.person_id if conversation else ctx.person.id,
-        name=company.name if company else name[:100],
-    )
+    resource = Resource(company_id=company.id if company else None, name=company.name if company else name[:100])
     if not ctx.may(Action.READ_HEARING, resource) or company is None:
         return [Outbound(ctx.say("report.not_available"), kind="error")]
-    report = await build_report(ctx.session, ctx.content, company, ctx.lang, conversation)
+    report = await build_report(ctx.session, ctx.content, company, ctx.lang)
     if report is None:
         return [Outbound(ctx.say("report.not_available"), kind="error")]
     return [Outbound(text) for text in to_chat(report)]

@@ -8,15 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
-from bot.engine.flow import MORE, Answer, CompiledFlow, Group
+from bot.engine.flow import Answer, Group
 from bot.engine.render import Speaker, format_value
+from bot.hearing.sheet import load as load_sheet
 from bot.reports.markdown import md_text
-from bot.store import repo
-from bot.store.models import Company, Conversation, Person, utcnow
+from bot.store.models import Company, utcnow
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -51,52 +50,28 @@ def _jst(moment: datetime | None) -> str:
     return moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-async def company_hearing(session: AsyncSession, company_id: int, flow_ids: list[str]) -> Conversation | None:
-    """The company's hearing: the latest completed one, else the latest worked on."""
-    conversations = list(
-        await session.scalars(
-            select(Conversation)
-            .join(Person, Person.id == Conversation.person_id)
-            .where(Person.company_id == company_id, Conversation.flow_id.in_(flow_ids))
-            .order_by(Conversation.updated_at.desc(), Conversation.id.desc())
-        )
-    )
-    completed = [c for c in conversations if c.status == "completed"]
-    return (completed or conversations)[0] if conversations else None
-
-
 async def company_report(session: AsyncSession, content: Content, company: Company, lang: str) -> HearingReport | None:
-    """The company's hearing report: its latest completed hearing, else the latest worked on."""
-    conversation = await company_hearing(session, company.id, list(content.flows))
-    return await build_report(session, content, company, lang, conversation)
+    """The company's hearing report, from its shared sheet."""
+    return await build_report(session, content, company, lang)
 
 
-async def build_report(
-    session: AsyncSession, content: Content, company: Company, lang: str, conversation: Conversation | None
-) -> HearingReport | None:
-    """The report of one hearing conversation (see `company_hearing` for the company's own); with
-    no conversation, every question of the company's course, unanswered."""
+async def build_report(session: AsyncSession, content: Content, company: Company, lang: str) -> HearingReport | None:
+    """The report of the company's sheet; with nothing answered yet, every question, unanswered."""
     sp = Speaker(lang, content.book, content.words, utcnow().astimezone(TOKYO).date())
-    flow: CompiledFlow | None
-    answers: dict[str, Answer] = {}
-    answered_at: dict[str, datetime] = {}
-    respondent = ""
-    if conversation is not None:
-        flow = await repo.flow_of(session, conversation)
-        for row in await repo.answer_history(session, conversation.id):
-            answers[row.question_key] = Answer(row.value, row.raw_text, row.skipped)
-            answered_at[row.question_key] = row.answered_at
-        person = await session.get(Person, conversation.person_id)
-        respondent = (person.display_name or person.platform_user_id) if person else ""
-    else:
-        flow = content.hearing_flow(company.course)
-    if flow is None:
+    view = await load_sheet(session, content, company)
+    if view is None:
         return None
+    flow = view.flow
+    answers = view.answers
+    answered_at = {key: g.answered_at for key, g in view.given.items()}
+    respondent = sp.say("unit.list_join").join(view.answerers())
+    sheet = view.sheet
 
     say = sp.say
-    plan = [s for s in flow.plan(answers) if s.answerable and s.question.id != MORE]
-    answered = sum(1 for s in plan if s.key in answers and not answers[s.key].skipped)
-    status = conversation.status if conversation else "none"
+    plan = view.steps()
+    answered = view.counts.answered
+    status = "submitted" if view.submitted else ("completed" if view.counts.given and not view.counts.open else
+                                                 "active" if view.counts.given else "none")
     report = HearingReport(
         labels={k: say(f"report.{k}") for k in ("title", "no", "section", "question", "answer", "answered_at", "source", "summary", "answers")},
         summary=[
@@ -106,8 +81,8 @@ async def build_report(
             (say("report.respondent"), respondent),
             (say("report.status"), say(f"report.status_{status}")),
             (say("report.progress"), say("report.progress_value", answered=answered, total=len(plan))),
-            (say("report.started"), _jst(conversation.started_at) if conversation else ""),
-            (say("report.updated"), _jst(conversation.updated_at) if conversation else ""),
+            (say("report.started"), _jst(sheet.created_at) if sheet else ""),
+            (say("report.updated"), _jst(sheet.updated_at) if sheet else ""),
             (say("report.generated"), _jst(utcnow())),
             (say("report.note"), say("report.note_value")),
         ],

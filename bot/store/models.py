@@ -132,6 +132,9 @@ class Conversation(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # On a company's hearing sheet: the newest sheet answer (SheetAnswer.id) there was when this
+    # person was last shown a question, so an answer another member gave since is not overwritten.
+    sheet_seen: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     # Optimistic locking: two processes answering for the same person cannot both win.
@@ -150,6 +153,49 @@ class AnswerRow(Base):
     raw_text: Mapped[str] = mapped_column(Text)
     value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HearingSheet(Base):
+    """A company's hearing sheet: one per company and flow, answered by any of its members.
+
+    Each member keeps a conversation of their own (where they are in the sheet); the answers are
+    the company's, in SheetAnswer. `version` is bumped by every answer, so two members answering
+    at the same moment cannot both write on the same state (the later one is told)."""
+
+    __tablename__ = "hearing_sheets"
+    __table_args__ = (UniqueConstraint("company_id", "flow_id", name="uq_hearing_sheets_company_flow"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    flow_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | submitted
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    # Whether a member other than the lead may submit (the lead decides: /hearing allow).
+    members_may_submit: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class SheetAnswer(Base):
+    """Append-only like AnswerRow: a changed answer is a new row and the old one stays as history.
+    The current answer to a key is its newest row; who gave it is kept with it."""
+
+    __tablename__ = "sheet_answers"
+    __table_args__ = (Index("ix_sheet_answers_sheet_key", "sheet_id", "question_key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sheet_id: Mapped[int] = mapped_column(ForeignKey("hearing_sheets.id", ondelete="CASCADE"))
+    question_key: Mapped[str] = mapped_column(String(200))
+    raw_text: Mapped[str] = mapped_column(Text)
+    value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
+    skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

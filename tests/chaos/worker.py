@@ -21,11 +21,15 @@ async def main() -> None:
                 return
             message = json.loads(line)
             replies = await application.runtime.handle(
-                Inbound("console", message["user"], text=message["text"], display_name=message["user"])
+                Inbound(
+                    "console", message["user"], text=message.get("text", ""), display_name=message["user"],
+                    choice=message.get("choice"), reply_to=message.get("reply_to"),
+                )
             )
             keys = [ref[1] for r in replies if (ref := split_ref(r.question_ref))]
+            menus = [r.question_ref for r in replies if r.question_ref and split_ref(r.question_ref) is None]
             out = {"user": message["user"], "keys": keys, "reprompt": any(r.kind == "reprompt" for r in replies),
-                   "done": any("完了" in r.text for r in replies)}
+                   "done": any("完了" in r.text for r in replies), "menus": menus}
             print(json.dumps(out, ensure_ascii=False), flush=True)
 
 

@@ -18,6 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.render import Speaker
 from bot.engine.runtime import Runtime
+from bot.hearing.menus import status_text
+from bot.hearing.sheet import load
 from bot.incidents import service as incidents_service
 from bot.incidents.render import jst, level_label, status_label
 from bot.policy import Action, Actor, Resource, actor_for, decide
@@ -84,15 +86,12 @@ async def hearing(home: Home) -> list[Block]:
     person = home.person
     if person is None or person.company_id is None:
         return []
-    flow_ids = [flow.id for flow in home.content.flows.values()]
-    latest = await repo.latest_conversation(home.session, person.id, flow_ids)
-    if latest is None:
-        status = home.say("status.hearing_none")
-    else:
-        answered = len(await repo.load_answers(home.session, latest.id))
-        status = home.say(f"status.hearing_{latest.status}", answered=answered)
-    blocks: list[Block] = [{"type": "divider"}, section(from_engine(status))]
-    if latest is None or latest.status != "completed":
+    company = await repo.company_by_id(home.session, person.company_id)
+    view = await load(home.session, home.content, company) if company is not None else None
+    if view is None:
+        return []
+    blocks: list[Block] = [{"type": "divider"}, section(from_engine(status_text(home.say, view)))]
+    if not view.submitted:
         open_sheet = button(f"{MENU_ITEM}hearing", home.say("slack.home.open_hearing"), "/hearing", primary=True)
         blocks.append({"type": "actions", "block_id": "home_hearing", "elements": [open_sheet]})
     return blocks

@@ -1,0 +1,1 @@
+"""The company's hearing sheet: one per company, answered together, reviewed, submitted."""
