@@ -98,11 +98,11 @@ def test_duplicate_question_id_in_a_flow(content_dir: Path) -> None:
 
 
 def test_duplicate_question_id_across_parts(content_dir: Path) -> None:
-    # csirt.yaml reuses an id of the common part: only the CSIRT flow has both.
-    edit(content_dir, "hearing/parts/csirt.yaml", lambda data: data["sections"][0]["items"][0].update(id="employees"))
-    [issue] = only(check_content(content_dir), "content/hearing/parts/csirt.yaml")
+    # it_bcp.yaml reuses an id of the common part: only the IT-BCP flow has both.
+    edit(content_dir, "hearing/parts/it_bcp.yaml", lambda data: data["sections"][0]["items"][0].update(id="employees"))
+    [issue] = only(check_content(content_dir), "content/hearing/parts/it_bcp.yaml")
     assert issue.path.endswith(".items[employees].id")
-    assert issue.problem == "duplicate id 'employees' in flow hearing_csirt"
+    assert issue.problem == "duplicate id 'employees' in flow hearing_it_bcp"
 
 
 def test_when_naming_an_unknown_question(content_dir: Path) -> None:
@@ -213,8 +213,8 @@ def test_several_problems_are_all_reported_in_one_pass(content_dir: Path) -> Non
     edit_item(content_dir, "employees", lambda q: q.pop("text"))
     edit_item(content_dir, "mobile_devices", lambda q: q.update(optinal=True))
     edit(content_dir, "messages/core.yaml", lambda data: data["messages"]["reprompt.choice"].update(en="Pick one."))
-    edit(content_dir, "hearing/flows.yaml", lambda data: data["flows"][1].update(parts=["common", "it_bpc"]))
-    edit(content_dir, "hearing/parts/csirt.yaml", lambda data: data["sections"][0]["items"][0].update(when={"question": "nowhere", "answered": True}))
+    edit(content_dir, "hearing/flows.yaml", lambda data: data["flows"][1].update(parts=["common", "incident_info", "it_bpc"]))
+    edit(content_dir, "hearing/parts/incident_info.yaml", lambda data: data["sections"][0]["items"][0].update(when={"question": "nowhere", "answered": True}))
     issues = check_content(content_dir)
     where = {(i.file, i.path) for i in issues}
     assert (COMMON, "sections[it_env].items[employees].text") in where

@@ -160,7 +160,7 @@ class Section(Strict):
 
 
 class Part(Strict):
-    """A reusable block of sections (the common hearing part, the CSIRT part)."""
+    """A reusable block of sections (the common hearing part, the IT-BCP course part)."""
 
     id: Id
     title: Text
