@@ -229,7 +229,9 @@ def render_outcome(node_id: str, outcome: Outcome, sp: Speaker, view: TriageView
         parts.append(CONTACTS)
     if not parts:
         return Outbound("\n".join(lines))
-    return Outbound("\n".join(lines), kind="question", options=part_buttons(parts, sp), question_ref=f"{LEAF_REF}:{node_id}")
+    return Outbound(
+        "\n".join(lines), kind="question", options=part_buttons(parts, sp), question_ref=f"{LEAF_REF}:{node_id}", lasting=True,
+    )
 
 
 def render_leaf_part(outcome: Outcome, part: str, sp: Speaker, view: TriageView) -> Outbound:

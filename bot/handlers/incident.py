@@ -232,7 +232,7 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
     parts = [*([CHECKLIST] if playbook else []), CONTACTS, *([DETAILS] if details else [])]
     return [Outbound(
         brief(incident, playbook, ctx.content, ctx.speaker, notes), kind="question",
-        options=part_buttons(parts, ctx.speaker), question_ref=f"{REF_PREFIX}:{incident.id}",
+        options=part_buttons(parts, ctx.speaker), question_ref=f"{REF_PREFIX}:{incident.id}", lasting=True,
     )]
 
 
