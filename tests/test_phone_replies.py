@@ -188,3 +188,32 @@ async def test_buttons_on_telegram_stay_after_a_press(app: App, chat: Chat, tele
     assert any("JPCERT/CC" in c.text for c in contacts)
     details = await chat.press(filed, book.say("brief.button_details", "ja"))
     assert any("いつ気づきましたか" in c.text for c in details)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_parts_behind_the_buttons_split_between_items_on_telegram(content: Content, lang: str) -> None:
+    """The long part (every destination of a leaf, in full) is where Telegram's limit bites. Cut
+    here just above the longest destination (so cuts happen), each part starts at an item's first
+    line: a destination is never torn from its phone number."""
+    from datetime import date
+
+    from bot.engine.render import Speaker
+    from bot.engine.triage import TriageView, render_contact, render_leaf_part
+    from bot.platforms.telegram.replies import MAX_TEXT, split_text
+
+    sp = Speaker(lang, content.book, content.words, date(2026, 11, 24))
+    contacts = {c.id: c for c in content.contacts.contacts}  # type: ignore[union-attr]
+    view = TriageView(contacts, registered=True, desk_open=False, desk_contact="programme_desk")
+    longest = max(len(render_contact(c, sp, desk_closed=True)) for c in contacts.values())
+    limit = longest + 80  # a title line and a header fit beside it
+    assert limit < MAX_TEXT  # so the real limit never has to cut inside one either
+    cuts = 0
+    for leaf in LEAVES:
+        outcome = content.response.triage.nodes[leaf].outcome  # type: ignore[union-attr]
+        assert outcome is not None
+        text = render_leaf_part(outcome, "contacts", sp, view).text
+        parts = split_text(text, limit)
+        cuts += len(parts) - 1
+        assert all(not part[:1].isspace() for part in parts), leaf
+        assert "\n".join(parts).replace("\n", "") == text.replace("\n", "")  # nothing lost
+    assert cuts > 0  # the test cut something
