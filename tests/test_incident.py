@@ -40,6 +40,11 @@ async def short_path(
     await convo.send(spreading)
 
 
+async def details(convo: Convo) -> None:
+    """「詳しく答える」 under the filing reply: the detail questions come after it, not before."""
+    await convo.press("show:details")
+
+
 async def incidents(runtime: Runtime) -> list[Incident]:
     async with runtime.sessions() as session:
         return list(await session.scalars(select(Incident).order_by(Incident.id)))
@@ -73,8 +78,13 @@ async def test_a_report_exists_after_four_answers_with_playbook_at_once(runtime:
     assert incident.number == "INC-2026-0001" and incident.severity == "high" and incident.status == "received"
     assert incident.playbook_id == "malware" and "jpcert_cc" in incident.contacts
     text = tanaka.text
-    assert "INC-2026-0001" in text and "初動チェックリスト" in text and "JPCERT/CC" in text
+    assert "INC-2026-0001" in text and "【今すぐやること】" in text
     assert "受付時間外" not in text  # Tuesday 10:00 JST: the desk is open
+    await tanaka.press("show:checklist")
+    assert "初動チェックリスト" in tanaka.text
+    await tanaka.send("/incident contacts 1")
+    assert "JPCERT/CC" in tanaka.text and "受付時間外" not in tanaka.text
+    await tanaka.send("/incident details 1")
     tanaka.expect("noticed_on")  # the details follow
 
 
@@ -85,7 +95,8 @@ async def test_out_of_hours_on_a_public_holiday(runtime: Runtime, clock: Clock) 
     text = tanaka.text
     assert "受付時間外" in text and "11/24 09:00" in text  # the desk sees it when it opens
     assert "（平日 9:00〜17:00）" in text  # the hours, from programme.yaml's desk.hours_text
-    assert "110" in text and "#9110" in text  # emergency destinations
+    await tanaka.press("連絡先")  # the emergency destinations are one press away
+    assert "110" in tanaka.text and "#9110" in tanaka.text
     [incident] = await incidents(runtime)
     assert incident.out_of_hours
 
@@ -100,6 +111,7 @@ async def test_details_can_raise_the_severity_and_notify_again(runtime: Runtime,
         assert person is not None
         person.role = "secretariat"
     await short_path(tanaka)
+    await details(tanaka)
     for answer in ["昨日", "skip", "1,4", "2"]:
         await tanaka.send(answer)
     tanaka.expect("personal_data")
@@ -162,6 +174,7 @@ async def test_an_abandoned_report_stays_a_draft_and_resumes(runtime: Runtime) -
 async def test_a_future_date_is_refused(runtime: Runtime, clock: Clock) -> None:
     tanaka = await member(runtime, "tanaka")
     await short_path(tanaka)
+    await details(tanaka)
     tanaka.expect("noticed_on")
     await tanaka.send("2099/01/01")
     assert tanaka.replies[0].kind == "reprompt"
@@ -269,6 +282,7 @@ async def test_out_of_hours_a_malware_report_is_not_sent_to_110_first(runtime: R
     clock.now = HOLIDAY
     tanaka = await member(runtime, "tanaka")
     await short_path(tanaka)
+    await tanaka.press("連絡先")
     emergency = tanaka.text.split("【緊急時の連絡先】", 1)[1]
     assert content.contacts is not None
     names = {c.id: c.name.ja for c in content.contacts.contacts}

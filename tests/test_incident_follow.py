@@ -10,7 +10,7 @@ from bot.engine.runtime import Runtime
 from bot.platforms.console import run_console
 from bot.store.models import Incident, IncidentEvent, Person
 from tests.conftest import Clock, Convo
-from tests.test_incident import member, short_path
+from tests.test_incident import details, member, short_path
 
 
 async def clerk(runtime: Runtime, user: str = "jimu") -> Convo:
@@ -185,6 +185,7 @@ async def test_pausing_cancelling_and_resuming_a_report_speak_of_the_report(runt
 async def test_a_report_answered_to_the_end_is_not_a_hearing(runtime: Runtime) -> None:
     a = await member(runtime, "lead_a", company="A社")
     await short_path(a)
+    await details(a)
     for _ in range(30):  # every detail question: its first option, 昨日 for a date, else skipped
         question = a.question
         if question is None:

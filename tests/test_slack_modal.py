@@ -233,11 +233,17 @@ async def test_a_submitted_form_files_the_report_as_the_dm_flow_does(
     assert modal.out_of_hours is (when == "desk closed")
 
     # The person's DM shows exactly what the DM flow shows after the fourth answer.
-    as_filed_by_dm = [Outbound(r.text.replace("INC-2026-0002", "INC-2026-0001"), r.kind, r.options, r.multi) for r in expected]
+    def as_modal(ref: str | None) -> str | None:  # the buttons name their own incident
+        return ref.replace(f"inc:{dm.id}", f"inc:{modal.id}") if ref else ref
+
+    as_filed_by_dm = [
+        Outbound(r.text.replace("INC-2026-0002", "INC-2026-0001"), r.kind, r.options, r.multi, as_modal(r.question_ref))
+        for r in expected
+    ]
     posts = slack_api.posts(person.user_id, mark)
     assert [p.blocks for p in posts] == [message(as_filed_by_dm, speaker(content.book, "ja"))["blocks"]]
     if when == "desk closed":
-        assert content.book.text("incident.out_of_hours").ja.split("{")[0] in posts[0].all_text
+        assert content.book.text("incident.out_of_hours_brief").ja.split("{")[0] in posts[0].all_text
 
     # The company, its expert and the secretariat are told through the outbox, as for a DM report.
     async with runtime.sessions() as session:
@@ -249,7 +255,10 @@ async def test_a_submitted_form_files_the_report_as_the_dm_flow_does(
         told = (await session.execute(select(OutboxRow.notice_id, OutboxRow.platform, OutboxRow.chat_id).order_by(OutboxRow.id))).all()
     assert told == [(notices[0].id, "console", "tanaka"), (notices[1].id, "slack", person.user_id)]  # each the other lead
 
-    # The details continue in the DM: the next answer belongs to the same report.
+    # The details continue in the DM after 「詳しく答える」: the next answer belongs to the same report.
+    filed = posts[0]
+    await bot.send(person.press(slack_api.message(filed.channel, filed.ts), filed.channel, "詳しく答える"))  # type: ignore[arg-type]
+    await bot.settle()
     mark = slack_api.mark()
     await bot.send(person.message("今日"))
     await bot.settle()

@@ -203,12 +203,15 @@ def test_an_incident_report_from_the_shortcut_modal_then_its_checklist(
     submitted = bot.send(person.submit_view(form, answers))
     assert submitted.status == 200 and json.loads(submitted.body)["response_action"] == "update"
     filed = bot.wait_for(lambda: slack_api.posts(person.user_id, mark) or None, what="the filing")[-1]
-    assert "INC-2026-0001" in filed.all_text and "JPCERT/CC" in filed.all_text
+    assert "INC-2026-0001" in filed.all_text and filed.actions is not None
+    assert filed.actions["block_id"].startswith("v:inc:")  # buttons that stay after a press
     assert _run(database_url, select(Incident.number, Incident.category)) == [("INC-2026-0001", ransomware["value"])]
     stored = dict(_run(database_url, select(SheetAnswer.question_key, SheetAnswer.value)))
     assert stored["what"] == "ファイルが開けない <重要>"  # typed in a modal: plain text, not mrkdwn
 
+    assert "JPCERT/CC" in choose(filed, "連絡先").all_text
     # The details go on in the DM, question by question; the form is not filed twice.
+    choose(filed, "詳しく答える")  # the same message's buttons: a press left them in place
     noticed_how = step(person.message("今日"))
     assert noticed_how.actions is not None and noticed_how.actions["block_id"].endswith(":noticed_how")
     assert _count(database_url, Incident) == 1

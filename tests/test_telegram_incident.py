@@ -56,8 +56,9 @@ def test_a_triage_walk_by_buttons_files_an_incident_that_reaches_the_linked_grou
     question = with_buttons(member, member.press(question, "Word"))
     mark = member.press(question, question.buttons[0]["text"])  # one PC only
     outcome = member.reply(mark, lambda c: "【今すぐやること】" in c.text)
-    assert "JPCERT/CC" in outcome.text
-    offer = with_buttons(member, mark)
+    offer = member.reply(mark, lambda c: "インシデント報告を作成しますか" in c.text)
+    contacts = member.reply(member.press(outcome, "連絡先"), lambda c: "【相談・届出先】" in c.text)
+    assert "JPCERT/CC" in contacts.text  # one press away, under the leaf's first reply
     member.reply(member.press(offer, "はい"), lambda c: "何が起きているか" in c.text)  # report it: own words asked
     question = with_buttons(member, member.send("Wordの添付を開いたらマクロの警告が出た"))
     question = with_buttons(member, member.press(question, "業務が止まっている"))

@@ -85,14 +85,15 @@ async def test_emotet_like_mails_on_the_console(convo: Convo) -> None:
     emotet = next(i for i, label in enumerate(labels, 1) if "Word" in label)
     await convo.send(str(emotet))
     await convo.send("1")  # one PC only
-    outcome = convo.replies[0].text
-    steps = outcome.split("【今すぐやること】")[1].split("【相談・届出先】")[0]
+    leaf = convo.replies[0]
+    steps = leaf.text.split("【今すぐやること】")[1]
     first, second = [line for line in steps.strip().splitlines()][:2]
     assert "隔離" in first or "切り離" in first or "ネットワーク" in first
     assert "パスワード" in second and "メール" in second
-    assert "JPCERT/CC" in outcome and "https://www.jpcert.or.jp/form/" in outcome
     assert convo.key() == "_offer"
-    await convo.send("はい")
+    await convo.send("", choice="show:contacts", reply_to=leaf.question_ref)  # the leaf's 「連絡先」
+    assert "JPCERT/CC" in convo.text and "https://www.jpcert.or.jp/form/" in convo.text
+    await convo.send("はい")  # the offer still waits for its answer
     convo.expect("what")  # the category came from the walk; what happened is asked in own words
     assert "ご自身の言葉で" in convo.text
     await convo.send("経理のPCで請求書のWordを開いたらマクロの警告が出た")
@@ -112,10 +113,11 @@ async def test_unregistered_people_get_public_destinations_only(convo: Convo) ->
     await convo.send("セキュリティ侵害が発生している")
     labels = [c.label for c in convo.question.options]  # type: ignore[union-attr]
     await convo.send(str(next(i for i, label in enumerate(labels, 1) if "暗号化" in label)))
+    assert "登録" in convo.text and convo.key() is None  # offered registration, not a report
+    await convo.send("", choice="show:contacts", reply_to=convo.replies[0].question_ref)
     text = convo.text
     assert "050-4560-7553" not in text  # the programme desk is for participants
     assert "警察" in text
-    assert "登録" in text and convo.key() is None  # offered registration, not a report
 
 
 async def test_back_and_cancel_in_the_walk(convo: Convo) -> None:

@@ -66,9 +66,11 @@ async def run_questionnaire(ctx: Ctx, conversation: Conversation, inp: FlowInput
 
 
 def with_refs(replies: list[Outbound], conversation_id: int) -> list[Outbound]:
-    """Question refs become "<conversation>:<key>", so a button press names its conversation."""
+    """Question refs become "<conversation>:<key>", so a button press names its conversation. A ref
+    that already names its handler ("leaf:<node>": no question key has a colon) is left as it is."""
     return [
-        replace(r, question_ref=f"{conversation_id}:{r.question_ref}") if r.question_ref else r for r in replies
+        replace(r, question_ref=f"{conversation_id}:{r.question_ref}") if r.question_ref and ":" not in r.question_ref else r
+        for r in replies
     ]
 
 

@@ -56,6 +56,9 @@ class Outbound:
     multi: bool = False
     question_ref: str | None = None  # "<conversation>:<key>": lets a button press name its question
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    # Buttons that show a part (a filing reply's checklist, contacts) answer no question: they stay
+    # pressable after a press, where a question's buttons give way to the answer chosen.
+    lasting: bool = False
 
 
 def split_ref(ref: str | None) -> tuple[int, str] | None:
@@ -79,4 +82,5 @@ def outbound_from_json(data: dict[str, Any]) -> Outbound:
         multi=bool(data.get("multi", False)),
         question_ref=data.get("question_ref"),
         attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+        lasting=bool(data.get("lasting", False)),
     )

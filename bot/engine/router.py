@@ -23,6 +23,7 @@ from bot.handlers.overview import handle_overview
 from bot.handlers.profile import handle_profile
 from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
+from bot.handlers import triage
 from bot.handlers.triage import handle_soudan
 
 Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
@@ -48,12 +49,14 @@ COMMANDS: dict[str, Handler] = {
     "notice": notices.handle_notice,
     "desk": handle_desk,
 }
-# Buttons under notices (reminders, event invitations, broadcast previews): "<prefix>:<id>".
+# Buttons under notices (reminders, event invitations, broadcast previews) and under quick-list
+# leaves: "<prefix>:<id>".
 PRESSES: dict[str, Handler] = {
     visits.REF_PREFIX: visits.handle_press,
     events.REF_PREFIX: events.handle_press,
     notices.REF_PREFIX: notices.handle_press,
     hearing.REF_PREFIX: hearing.handle_press,  # the sheet's menus, review and submission
+    triage.REF_PREFIX: triage.handle_leaf_press,  # a quick-list leaf's checklist and contacts
 }
 # Forms a platform shows and sends back filled in (Inbound.form), by the command they stand for.
 FORMS: dict[str, Handler] = {

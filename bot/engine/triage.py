@@ -14,12 +14,14 @@ from typing import Any, Mapping
 
 from bot.content.models import Contact, Outcome, TriageNode, TriageTree
 from bot.engine.flow import Answer
+from bot.engine.brief import CHECKLIST, CONTACTS, FIRST_STEPS, part_buttons
 from bot.engine.messages import Choice, Outbound
 from bot.engine.parse import Reprompt, clean_text, command_of, parse_choice, parse_yes_no
 from bot.engine.render import Speaker, yes_no_choices
 from bot.engine.step import FlowInput, FlowState, Recorded
 
 OFFER = "_offer"  # after an outcome: "file an incident report?" (no node id starts with _)
+LEAF_REF = "leaf"  # a leaf's buttons: "leaf:<node id>", values "show:checklist" / "show:contacts"
 
 
 class CompiledTree:
@@ -129,7 +131,7 @@ def triage_step(tree: CompiledTree, state: FlowState, inp: FlowInput, sp: Speake
     new_state = replace(state, answers=answers)
     if following.outcome is None:
         return TriageResult(replace(new_state, cursor=following.id), [_ask(following, sp)], [recorded])
-    replies = [render_outcome(following.outcome, sp, view)]
+    replies = [render_outcome(following.id, following.outcome, sp, view)]
     if following.outcome.report_category and view.registered:
         replies.append(
             Outbound(sp.say("triage.offer_report"), kind="question", options=yes_no_choices(sp), question_ref=OFFER)
@@ -210,15 +212,37 @@ def visible_contacts(ids: list[str], view: TriageView) -> list[Contact]:
     return [c for c in found if c.public or view.registered]
 
 
-def render_outcome(outcome: Outcome, sp: Speaker, view: TriageView) -> Outbound:
+def render_outcome(node_id: str, outcome: Outcome, sp: Speaker, view: TriageView) -> Outbound:
+    """A leaf's first reply, phone-sized: what it is, the first steps, and buttons for the rest of
+    the steps and for the destinations. Its ref names the leaf, so an old button shows that leaf."""
     lines = [sp.say("triage.outcome_title", title=outcome.title.get(sp.lang)), outcome.summary.get(sp.lang)]
-    if outcome.first_steps:
+    shown = outcome.first_steps[:FIRST_STEPS]
+    if shown:
+        lines.append(sp.say("triage.first_steps"))
+        lines.extend(f"{n}. {s.get(sp.lang)}" for n, s in enumerate(shown, 1))
+    parts = []
+    if len(outcome.first_steps) > len(shown):
+        parts.append(CHECKLIST)
+        button = sp.say(f"brief.button_{CHECKLIST}")
+        lines.append(sp.say("triage.more_steps", count=len(outcome.first_steps) - len(shown), button=button))
+    if visible_contacts(outcome.contacts, view):
+        parts.append(CONTACTS)
+    if not parts:
+        return Outbound("\n".join(lines))
+    return Outbound(
+        "\n".join(lines), kind="question", options=part_buttons(parts, sp), question_ref=f"{LEAF_REF}:{node_id}", lasting=True,
+    )
+
+
+def render_leaf_part(outcome: Outcome, part: str, sp: Speaker, view: TriageView) -> Outbound:
+    """What a leaf's button shows: every first step, or every destination in full."""
+    lines = [sp.say("triage.outcome_title", title=outcome.title.get(sp.lang))]
+    if part == CHECKLIST:
         lines.append(sp.say("triage.first_steps"))
         lines.extend(f"{n}. {s.get(sp.lang)}" for n, s in enumerate(outcome.first_steps, 1))
-    contacts = visible_contacts(outcome.contacts, view)
-    if contacts:
-        lines.append(sp.say("triage.contacts"))
-        for contact in contacts:
-            closed = contact.id == view.desk_contact and not view.desk_open
-            lines.append(render_contact(contact, sp, desk_closed=closed))
+        return Outbound("\n".join(lines))
+    lines.append(sp.say("triage.contacts"))
+    for contact in visible_contacts(outcome.contacts, view):
+        closed = contact.id == view.desk_contact and not view.desk_open
+        lines.append(render_contact(contact, sp, desk_closed=closed))
     return Outbound("\n".join(lines))

@@ -4,6 +4,7 @@
   /incident new                  start a new report
   /incident status, /incidents   the open incidents the person may see (bot.policy)
   /incident show INC-2026-0001   summary, checklist and timeline (also 1, #1, INC-1)
+  /incident checklist|contacts|details INC-…   what the filing reply's buttons show
   /incident note INC-… TEXT      add an update to the timeline
   /incident done INC-… 1,3       tick checklist steps (undo INC-… 2 to untick)
   /incident move INC-… STATUS    対応中 / 収束 / クローズ (in_progress / contained / closed)
@@ -17,6 +18,7 @@ from typing import Mapping
 
 from bot.content.models import IncidentConfig, Playbook, Question
 from bot.engine import step as flow_step
+from bot.engine.brief import CHECKLIST, CONTACTS, DETAILS, part_buttons, part_of
 from bot.engine.context import Ctx
 from bot.engine.flow import Answer
 from bot.engine.conversations import register_runner, start_flow, step_questionnaire
@@ -29,6 +31,7 @@ from bot.incidents.hours import desk_open, next_opening
 from bot.incidents.notify import escalation_recipients
 from bot.incidents.render import (
     IncidentView,
+    brief,
     checklist,
     destinations,
     emergency_contacts,
@@ -46,7 +49,7 @@ from bot.store.models import Conversation, Incident, IncidentEvent, Person
 from bot.store.outbox import enqueue
 
 INCIDENT_FLOW = "incident"
-REF_PREFIX = "inc"  # button refs "inc:<incident id>", values "tick:<step>" / "status:<id>"
+REF_PREFIX = "inc"  # button refs "inc:<incident id>", values "tick:<step>" / "status:<id>" / "show:<part>"
 
 
 def _config(ctx: Ctx) -> IncidentConfig | None:
@@ -140,13 +143,11 @@ async def run_incident(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> 
     if incident is None:
         if not all(q.id in answers for q in short_path(config)):
             return result.replies
-        # A start begins with the questionnaire's title; with the short path already answered the
-        # report is filed instead, and the replies are those of the fourth answer in the DM.
-        after = result.replies[1:] if starting else result.replies
         same = await _same_case(ctx, config, answers)
         if same is not None:
             return [_ask_same(ctx, conversation, same)]
-        return await _file(ctx, config, conversation, answers) + after
+        # The details wait for 「詳しく答える」: the first reply stays one phone screen.
+        return await _file(ctx, config, conversation, answers)
     old = service.reassess(ctx.session, config, incident, answers, ctx.now)
     extra = []
     if old is not None and rank(config, incident.severity) < rank(config, old):
@@ -190,10 +191,7 @@ async def _same_press(ctx: Ctx, value: str) -> list[Outbound]:
         return [Outbound(ctx.say("incident.draft_gone"), kind="reprompt")]
     answers = await repo.load_answers(ctx.session, conversation.id)
     if choice == "new":
-        from bot.engine.conversations import run_step
-
-        filed = await _file(ctx, config, conversation, answers)
-        return filed + (await run_step(ctx, conversation, FlowInput("resume")))[1:]  # the next question, not "resuming"
+        return await _file(ctx, config, conversation, answers)
     found = await ctx.session.get(Incident, int(choice)) if choice.isdecimal() else None
     incident = await _allowed(ctx, found, Action.UPDATE_INCIDENT, choice)
     if incident is None:
@@ -221,18 +219,67 @@ async def _file(ctx: Ctx, config: IncidentConfig, conversation: Conversation, an
         service.add_event(ctx.session, incident, "attachment", ctx.now, ctx.person.id, data=attachment.value)
     if created:
         await _escalate(ctx, incident, answers, reason="filed")
-    sp = ctx.speaker
-    replies = [Outbound(ctx.say("incident.filed", number=incident.number, severity=level_label(ctx.content, incident.severity, sp)))]
+    # The form asks more after the short path: those questions wait (paused) for 「詳しく答える」.
+    details = conversation.status in ("active", "paused")
+    if details:
+        conversation.status, conversation.updated_at = "paused", ctx.now
     playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
-    if playbook:
-        replies.append(Outbound(checklist(playbook, set(), sp) + "\n" + ctx.say("incident.checklist_hint", number=incident.number)))
-    replies.append(Outbound(destinations(incident.contacts, ctx.content, sp, desk_open=is_open, compact=True)))
+    notes = []
+    if not is_open and programme:
+        opens = next_opening(ctx.now, programme.desk, ctx.tz).strftime("%m/%d %H:%M")
+        notes.append(ctx.say("incident.out_of_hours_brief", opens=opens, button=ctx.say(f"brief.button_{CONTACTS}")))
+    notes += [r.text for r in ask_once(ctx)]
+    parts = [*([CHECKLIST] if playbook else []), CONTACTS, *([DETAILS] if details else [])]
+    return [Outbound(
+        brief(incident, playbook, ctx.content, ctx.speaker, notes), kind="question",
+        options=part_buttons(parts, ctx.speaker), question_ref=f"{REF_PREFIX}:{incident.id}", lasting=True,
+    )]
+
+
+async def _checklist_part(ctx: Ctx, incident: Incident) -> list[Outbound]:
+    """「チェックリスト全体」: every step, ticked or not, with the tick buttons of /incident show."""
+    playbook = ctx.content.response.playbooks.get(incident.playbook_id or "")
+    if playbook is None:
+        return [Outbound(ctx.say("incident.no_checklist"), kind="error")]
+    view = await _view(ctx, incident)
+    text = "\n".join([
+        headline(view, ctx.content, ctx.speaker), checklist(playbook, view.done, ctx.speaker),
+        ctx.say("incident.checklist_hint", number=incident.number), ctx.say("incident.parts_hint", number=incident.number),
+    ])
+    return [_with_buttons(ctx, incident, text, playbook, view.done)]
+
+
+async def _contacts_part(ctx: Ctx, incident: Incident) -> list[Outbound]:
+    """「連絡先」: the report's destinations in full; while the desk is closed (as of the press, not
+    of the filing), the emergency destinations after them."""
+    programme = ctx.content.response.programme
+    is_open = desk_open(ctx.now, programme.desk, ctx.tz) if programme else True
+    sp = ctx.speaker
+    view = await _view(ctx, incident)
+    # compact, as the filing reply showed them before issue 17: a phone needs the numbers first
+    parts = [headline(view, ctx.content, sp), destinations(incident.contacts, ctx.content, sp, desk_open=is_open, compact=True)]
     if not is_open and programme:
         opens = next_opening(ctx.now, programme.desk, ctx.tz)
-        replies.append(Outbound(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")) + "\n" + emergency_contacts(ctx.content, sp, category=incident.category, shown=incident.contacts)))
-    replies += ask_once(ctx)
-    replies.append(Outbound(ctx.say("incident.details_next")))
-    return replies
+        parts.append(ctx.say("incident.out_of_hours", opens=opens.strftime("%m/%d %H:%M")))
+        parts.append(emergency_contacts(ctx.content, sp, category=incident.category, shown=incident.contacts))
+    parts.append(ctx.say("incident.parts_hint", number=incident.number))
+    return [Outbound("\n".join(parts))]
+
+
+async def _details_part(ctx: Ctx, incident: Incident) -> list[Outbound]:
+    """「詳しく答える」: the report's remaining questions, asked of its reporter, where they stopped."""
+    conversation = await ctx.session.get(Conversation, incident.conversation_id)
+    if conversation is None or conversation.person_id != ctx.person.id:
+        return [Outbound(ctx.say("incident.details_reporter_only", number=incident.number), kind="error")]
+    if conversation.status not in ("active", "paused"):
+        return [Outbound(ctx.say("incident.details_complete", number=incident.number))]
+    from bot.engine.conversations import resume_flow
+
+    resumed = await resume_flow(ctx, conversation)
+    return [Outbound(ctx.say("incident.details_next", number=incident.number)), *resumed[1:]]  # not "continuing"
+
+
+PARTS = {CHECKLIST: _checklist_part, CONTACTS: _contacts_part, DETAILS: _details_part}
 
 
 async def _escalate(ctx: Ctx, incident: Incident, answers: Mapping[str, Answer], *, reason: str) -> None:
@@ -314,7 +361,8 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
     # Moving needs more than reading: someone who can see the incident is told why they cannot
     # move it (below), everyone else just does not find it.
     actions = {"show": Action.READ_INCIDENT, "note": Action.UPDATE_INCIDENT, "done": Action.UPDATE_INCIDENT,
-               "undo": Action.UPDATE_INCIDENT, "move": Action.READ_INCIDENT}
+               "undo": Action.UPDATE_INCIDENT, "move": Action.READ_INCIDENT,
+               **{part: Action.READ_INCIDENT for part in PARTS}}
     if sub not in actions:
         return [Outbound(ctx.say("incident.usage"), kind="error")]
     found = await refs.candidates(ctx.session, words[1], incident_companies(ctx.actor))
@@ -324,6 +372,8 @@ async def handle_incident(ctx: Ctx, inbound: Inbound, args: str) -> list[Outboun
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=clean_text(words[1])[:32]), kind="error")]
     rest = words[2] if len(words) > 2 else ""
+    if sub in PARTS:
+        return await PARTS[sub](ctx, incident)
     if sub == "show":
         return await _show(ctx, incident)
     if sub == "note":
@@ -503,12 +553,15 @@ async def handle_press(ctx: Ctx, inbound: Inbound, incident_id: str) -> list[Out
     if action == "same":
         return await _same_press(ctx, value)
     found = await ctx.session.get(Incident, int(incident_id)) if incident_id.isdecimal() else None
-    if action not in ("tick", "untick", "status", "confirm"):
+    part = part_of(inbound.choice)
+    if action not in ("tick", "untick", "status", "confirm") and part is None:
         return [Outbound(ctx.say("flow.stale_press"), kind="reprompt")]
     needed = Action.UPDATE_INCIDENT if action in ("tick", "untick") else Action.READ_INCIDENT
     incident = await _allowed(ctx, found, needed, incident_id)
     if incident is None:
         return [Outbound(ctx.say("incident.not_found", number=""), kind="error")]
+    if part is not None:  # a filing reply's button: the part of the incident the press names
+        return await PARTS[part](ctx, incident)
     if action in ("tick", "untick"):
         return await _tick(ctx, incident, value, done=action == "tick")
     config = _config(ctx)

@@ -145,7 +145,7 @@ def _leaf(ctx: Ctx, target: Target) -> list[Outbound]:
     if node is None or node.outcome is None:
         return [Outbound(ctx.say("intake.gone"), kind="reprompt")]
     view = view_for(ctx)
-    replies = [render_outcome(node.outcome, ctx.speaker, view)]
+    replies = [render_outcome(node.id, node.outcome, ctx.speaker, view)]
     category = node.outcome.report_category
     if category and view.registered:
         label = index_for(ctx.content).target(f"category:{category}")

@@ -5,13 +5,15 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.conversations import load_state, register_runner, save_state, start_flow, with_refs
 from bot.engine.messages import Inbound, Outbound
+from bot.engine.brief import CHECKLIST, CONTACTS, part_of
 from bot.engine.step import FlowInput
-from bot.engine.triage import TriageView, triage_step
+from bot.engine.triage import LEAF_REF, TriageView, render_leaf_part, triage_step
 from bot.incidents.hours import desk_open
 from bot.store import repo
 from bot.store.models import Conversation
 
 TRIAGE_FLOW = "triage"
+REF_PREFIX = LEAF_REF
 
 
 def view_for(ctx: Ctx) -> TriageView:
@@ -46,6 +48,18 @@ async def run_triage(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> li
         path = " → ".join(tree.labels(result.state.answers, ctx.lang))
         replies += await start_report(ctx, category=result.report_category, context=path)
     return replies
+
+
+async def handle_leaf_press(ctx: Ctx, inbound: Inbound, node_id: str) -> list[Outbound]:
+    """「チェックリスト全体」「連絡先」 under a leaf's first reply: that leaf's part, as the content
+    says it now. Leaves are public (the contacts shown follow the person's registration), so no
+    conversation is needed: the button works under any old message, for the leaf it names."""
+    tree = ctx.content.response.triage
+    node = tree.nodes.get(node_id) if tree else None
+    part = part_of(inbound.choice)
+    if node is None or node.outcome is None or part not in (CHECKLIST, CONTACTS):
+        return [Outbound(ctx.say("triage.leaf_gone"), kind="reprompt")]
+    return [render_leaf_part(node.outcome, part, ctx.speaker, view_for(ctx))]
 
 
 register_runner(TRIAGE_FLOW, run_triage)

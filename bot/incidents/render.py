@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content.loader import Content
 from bot.content.models import Contact, IncidentConfig, Playbook, Question
+from bot.engine.brief import CHECKLIST, most_urgent
 from bot.engine.flow import Answer
 from bot.engine.render import Speaker, format_value
 from bot.engine.triage import render_contact
@@ -81,6 +82,21 @@ def checklist(playbook: Playbook, done: frozenset[str] | set[str], sp: Speaker) 
         urgent = sp.say("incident.step_urgent") if step.urgent and step.id not in done else ""
         lines.append(f"{mark} {number}. {urgent}{step.text.get(sp.lang)}")
     return "\n".join(lines)
+
+
+def brief(incident: Incident, playbook: Playbook | None, content: Content, sp: Speaker, notes: Sequence[str] = ()) -> str:
+    """The filing reply, phone-sized: the number and severity, the most urgent steps (numbered as in
+    the full checklist, so 「/incident done」 ticks them by the same numbers), then `notes`."""
+    lines = [sp.say("incident.filed", number=incident.number, severity=level_label(content, incident.severity, sp))]
+    if playbook:
+        shown = most_urgent(playbook.steps, [s.urgent for s in playbook.steps])
+        lines.append(sp.say("incident.brief_steps", total=len(playbook.steps)))
+        lines.extend(f"{playbook.steps.index(step) + 1}. {step.text.get(sp.lang)}" for step in shown)
+        ids = {step.id for step in shown}
+        hidden = sum(1 for step in playbook.steps if step.urgent and step.id not in ids)
+        if hidden:
+            lines.append(sp.say("incident.more_urgent", count=hidden, button=sp.say(f"brief.button_{CHECKLIST}")))
+    return "\n".join([*lines, *notes])
 
 
 def destinations(ids: list[str], content: Content, sp: Speaker, *, desk_open: bool, compact: bool = False) -> str:

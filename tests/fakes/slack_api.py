@@ -722,6 +722,8 @@ class SlackPerson:
         body["channel"]["id"] = channel
         body["message"] = message
         body["trigger_id"] = f"12321423423.{next(_ids)}"
+        for action in body["actions"]:  # each click has its own time, as Slack sends it
+            action["action_ts"] = f"1548426417.{next(_ids):06d}"
         return body
 
 

@@ -36,6 +36,7 @@ Say = Callable[..., str]
 # ("<conversation>:<group>[n].<id>") stays well inside Slack's 255 for a block_id. Options without
 # a question ref (a notice offering /hearing, say) are sent back as if their value had been typed.
 QUESTION = "q:"
+LASTING = "v:"  # block_id of buttons that stay after a press (Outbound.lasting): "v:<ref>"
 SAY = "say"
 MENU = "menu"
 # action_ids: answer_0 ... answer_4 (buttons), answer_select; pick (checkboxes), submit; menu_<item>
@@ -129,7 +130,8 @@ def reply_blocks(reply: Outbound, say: Say) -> list[Block]:
     blocks = sections(from_engine(reply.text))
     if reply.options:
         blocks.append({
-            "type": "actions", "block_id": QUESTION + reply.question_ref if reply.question_ref else SAY,
+            "type": "actions",
+            "block_id": (LASTING if reply.lasting else QUESTION) + reply.question_ref if reply.question_ref else SAY,
             "elements": answer_elements(reply, say),
         })
     return blocks

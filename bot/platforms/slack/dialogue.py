@@ -73,7 +73,7 @@ class Dialogue:
             log.debug("event %s: %d repl%s", inbound.event_id, len(replies), "y" if len(replies) == 1 else "ies")
             if not replies:
                 return False
-            if press is not None and replies[0].kind not in NOT_ACCEPTED:
+            if press is not None and not press.lasting and replies[0].kind not in NOT_ACCEPTED:
                 await self._fill_in(press, lang)
             await self._post(user, channel, replies, lang, inbound.event_id)
             return True

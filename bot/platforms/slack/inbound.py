@@ -22,7 +22,7 @@ from typing import Any
 
 from bot.engine.messages import Attachment, Inbound
 from bot.platforms.slack import payloads
-from bot.platforms.slack.blocks import PICK, QUESTION, SUBMIT
+from bot.platforms.slack.blocks import LASTING, PICK, QUESTION, SUBMIT
 from bot.platforms.slack.mrkdwn import plain_text
 
 PLATFORM = "slack"
@@ -70,8 +70,13 @@ class Press:
 
     @property
     def question_ref(self) -> str | None:
-        ref = self.block_id.removeprefix(QUESTION) if self.block_id.startswith(QUESTION) else ""
-        return ref or None
+        prefix = next((p for p in (QUESTION, LASTING) if self.block_id.startswith(p)), None)
+        return self.block_id.removeprefix(prefix) or None if prefix else None
+
+    @property
+    def lasting(self) -> bool:
+        """Buttons that stay after a press (they show a part, they answer nothing)."""
+        return self.block_id.startswith(LASTING)
 
 
 def press_of(body: dict[str, Any]) -> Press | None:
@@ -101,7 +106,10 @@ def press_of(body: dict[str, Any]) -> Press | None:
     channel = payload.container.channel_id or _channel_id(body)
     ts = payload.container.message_ts or (payload.message.ts if payload.message else None)
     message = body.get("message") if payload.message is not None else None
-    return press(key=_key(f"{channel}:{ts}:{action.block_id}"), channel=channel, message_ts=ts, message=message)
+    # A question's block is answered once, however often it is clicked; a lasting block (a filing
+    # reply's parts) answers each click, and only a redelivery of the same click is a duplicate.
+    click = f":{action.action_id}:{action.action_ts}" if action.block_id.startswith(LASTING) else ""
+    return press(key=_key(f"{channel}:{ts}:{action.block_id}{click}"), channel=channel, message_ts=ts, message=message)
 
 
 def command_key(trigger_id: str) -> str:

@@ -84,6 +84,7 @@ class Action(Strict):
     value: str | None = Field(default=None, max_length=ACTION_VALUE_MAX)
     text: TextObject | None = None
     selected_option: Option | None = None
+    action_ts: Token | None = None  # each click's own: tells a second press of a lasting button from a redelivery
 
 
 class Container(Strict):

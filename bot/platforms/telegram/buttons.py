@@ -59,6 +59,7 @@ def new_payload(message: Outbound, chat_id: str, shown_text: str) -> dict[str, A
         "multi": message.multi,
         "options": [[c.value, c.label] for c in message.options],
         "selected": [],
+        "lasting": message.lasting,
     }
 
 

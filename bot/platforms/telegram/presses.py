@@ -113,8 +113,8 @@ async def _settle(
 ) -> None:
     """After a press: an accepted answer is shown in place of the keyboard; a refused one (the button
     of an earlier question) loses its keyboard; a failure (busy database) keeps it for another try."""
-    if any(r.kind == "error" for r in replies) or payload["ref"] is None:
-        return
+    if any(r.kind == "error" for r in replies) or payload["ref"] is None or payload.get("lasting"):
+        return  # a lasting keyboard (a filing reply's parts) stays for the next press
     book = deps.replies.book
     if any(r.kind == "reprompt" for r in replies):
         await _quietly(bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None))
