@@ -90,6 +90,9 @@ class Question(Strict):
     unit: Text | None = None  # number
     not_future: bool = False  # date
     not_past: bool = False  # date
+    approximate: bool = False  # date: a month or a year is answer enough (「2023年」「去年」)
+    # 分からない is an answer unless the content says this question needs a real one.
+    unknown: bool = True
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Question:
@@ -106,8 +109,8 @@ class Question(Strict):
             raise ValueError("min, max and unit apply to number questions only")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
-        if (self.not_future or self.not_past) and self.type != "date":
-            raise ValueError("not_future and not_past apply to date questions only")
+        if (self.not_future or self.not_past or self.approximate) and self.type != "date":
+            raise ValueError("not_future, not_past and approximate apply to date questions only")
         if self.type == "info" and self.optional:
             raise ValueError("an info item is never answered, so it cannot be optional")
         return self

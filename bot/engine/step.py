@@ -65,6 +65,7 @@ class Recorded:
     raw: str
     value: Any
     skipped: bool = False
+    unknown: bool = False  # as Answer.unknown
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def _record_and_advance(
     sp: Speaker, replies: list[Outbound],
 ) -> StepResult:
     answers = dict(state.answers)
-    answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped)
+    answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped, recorded.unknown)
     same_plan = None if flow.plan_depends_on(recorded.key) else plan
     result = _advance(flow, replace(state, answers=answers), current.key, sp, replies, same_plan)
     return replace(result, recorded=[recorded])

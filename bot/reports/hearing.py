@@ -84,7 +84,7 @@ async def build_report(
     if conversation is not None:
         flow = await repo.flow_of(session, conversation)
         for row in await repo.answer_history(session, conversation.id):
-            answers[row.question_key] = Answer(row.value, row.raw_text, row.skipped)
+            answers[row.question_key] = Answer(row.value, row.raw_text, row.skipped, row.unknown)
             answered_at[row.question_key] = row.answered_at
         person = await session.get(Person, conversation.person_id)
         respondent = (person.display_name or person.platform_user_id) if person else ""
