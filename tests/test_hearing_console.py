@@ -100,7 +100,7 @@ async def test_pause_and_resume_where_it_stopped(convo: Convo) -> None:
     await convo.send("おはよう")  # not an answer: the flow is paused (free text goes to the intake)
     assert convo.key() is None and all(not r.question_ref or r.question_ref.startswith("intake:") for r in convo.replies)
     # and the greeting is told where the sheet stands (a review finding: it got only 「ご用件をどうぞ」)
-    assert convo.replies[0].text == convo.runtime.content.book.say("status.hearing_paused", "ja", answered=1)
+    assert convo.replies[0].text == convo.runtime.content.book.say("status.hearing_paused", "ja", answered=1, unknown=0, skipped=0)
     await convo.send("/hearing")
     assert "再開します" in convo.text
     convo.expect("sites")

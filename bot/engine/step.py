@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping
 
 from bot.content.models import LANGS, Question
-from bot.engine.flow import Answer, CompiledFlow, Plan, Step
+from bot.engine.flow import MORE, Answer, CompiledFlow, Plan, Step
 from bot.engine.messages import Outbound
 from bot.engine.parse import (
     SCALE_ORDER,
@@ -340,6 +340,16 @@ def answer_counts(plan: Plan, answers: Mapping[str, Answer]) -> dict[str, int]:
     for s in plan:
         if s.answerable:
             counts[answer_state(answers.get(s.key))] += 1
+    return counts
+
+
+def answer_tally(answers: Mapping[str, Answer]) -> dict[str, int]:
+    """The given answers by state (answered, unknown, skipped), without a plan: what /status shows.
+    A group's "one more?" is no question of the sheet and is not counted."""
+    counts = dict.fromkeys(("answered", "unknown", "skipped"), 0)
+    for key, answer in answers.items():
+        if not key.endswith(MORE):
+            counts[answer_state(answer)] += 1
     return counts
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
+from bot.engine.step import answer_tally
 from bot.handlers.start import welcome
 from bot.store import repo
 
@@ -20,7 +21,7 @@ async def handle_status(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]
     latest = await repo.latest_conversation(ctx.session, ctx.person.id, hearing_ids)
     if latest is not None:
         answers = await repo.load_answers(ctx.session, latest.id)
-        lines.append(ctx.say(f"status.hearing_{latest.status}", answered=len(answers)))
+        lines.append(ctx.say(f"status.hearing_{latest.status}", **answer_tally(answers)))
     elif ctx.person.company_id is not None:
         lines.append(ctx.say("status.hearing_none"))
     return [Outbound("\n".join(lines))]

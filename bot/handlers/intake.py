@@ -15,7 +15,7 @@ from bot.engine.conversations import run_step
 from bot.engine.messages import Choice, Inbound, Outbound
 from bot.engine.parse import word_key
 from bot.engine.render import yes_no_choices
-from bot.engine.step import FlowInput
+from bot.engine.step import FlowInput, answer_tally
 from bot.engine.triage import render_contact, render_outcome
 from bot.handlers.triage import handle_soudan, view_for
 from bot.incidents.hours import desk_open
@@ -56,8 +56,8 @@ async def _where_they_left_off(ctx: Ctx) -> list[Outbound]:
     paused = await repo.open_conversation(ctx.session, ctx.person.id, flow_ids=ctx.content.flows)
     if paused is None:
         return []
-    answered = await repo.count_answers(ctx.session, paused.id)
-    return [Outbound(ctx.say("status.hearing_paused", answered=answered))]
+    answers = await repo.load_answers(ctx.session, paused.id)
+    return [Outbound(ctx.say("status.hearing_paused", **answer_tally(answers)))]
 
 
 async def offer_switch(ctx: Ctx, text: str) -> list[Outbound]:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.render import Speaker
 from bot.engine.runtime import Runtime
+from bot.engine.step import answer_tally
 from bot.incidents import service as incidents_service
 from bot.incidents.render import jst, level_label, status_label
 from bot.policy import Action, Actor, Resource, actor_for, decide
@@ -89,8 +90,8 @@ async def hearing(home: Home) -> list[Block]:
     if latest is None:
         status = home.say("status.hearing_none")
     else:
-        answered = len(await repo.load_answers(home.session, latest.id))
-        status = home.say(f"status.hearing_{latest.status}", answered=answered)
+        tally = answer_tally(await repo.load_answers(home.session, latest.id))
+        status = home.say(f"status.hearing_{latest.status}", **tally)
     blocks: list[Block] = [{"type": "divider"}, section(from_engine(status))]
     if latest is None or latest.status != "completed":
         open_sheet = button(f"{MENU_ITEM}hearing", home.say("slack.home.open_hearing"), "/hearing", primary=True)
