@@ -418,11 +418,10 @@ def _help(question: Question, sp: Speaker) -> Outbound:
 
 
 def _status(flow: CompiledFlow, state: FlowState, plan: Plan, current: Step, sp: Speaker) -> str:
-    answerable = [s for s in plan if s.answerable]
-    answered = sum(1 for s in answerable if s.key in state.answers)
+    counts = answer_counts(plan, state.answers)
     return sp.say(
-        "flow.status", answered=answered, total=len(answerable),
-        position=progress_line(flow, plan, current, sp),
+        "flow.status", done=sum(counts.values()) - counts["unanswered"], total=sum(counts.values()),
+        unknown=counts["unknown"], skipped=counts["skipped"], position=progress_line(flow, plan, current, sp),
     )
 
 
