@@ -404,3 +404,23 @@ def test_a_word_that_fits_two_options_asks_which_and_records_nothing(content: Co
         assert walk.cursor == "device" and walk.recorded == []
         walk.send("2")
         assert walk.state.answers["device"].value == "personal"
+
+
+def test_an_option_that_includes_wakaranai_takes_it_and_gets_no_extra_button(content: Content) -> None:
+    part = Part.model_validate({
+        "id": "cat", "title": {"ja": "種別", "en": "Kind"},
+        "sections": [{"id": "s", "title": {"ja": "一", "en": "One"}, "items": [
+            {"id": "category", "type": "choice", "text": {"ja": "何が？", "en": "What?"}, "options": [
+                {"value": "malware", "label": {"ja": "ウイルス感染", "en": "Malware"}},
+                {"value": "other", "label": {"ja": "その他・分からない", "en": "Other / not sure"}},
+            ]},
+        ]}],
+    })
+    flow = CompiledFlow.from_parts(FlowDef(id="cat", title=Text(ja="種", en="K"), parts=["cat"]), {"cat": part})
+    walk = Walker(flow, content)
+    assert [c.value for c in walk.result.replies[-1].options] == ["malware", "other"]
+    walk.send("わからない")
+    assert (walk.state.answers["category"].value, walk.state.answers["category"].unknown) == ("other", True)
+    pressed = Walker(flow, content)
+    pressed.send(choice="other", reply_to="category")  # other, or not sure: not marked 分からない
+    assert (pressed.state.answers["category"].value, pressed.state.answers["category"].unknown) == ("other", False)

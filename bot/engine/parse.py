@@ -276,11 +276,20 @@ def parse_scale(text: str, words: Words) -> str:
     raise Reprompt("reprompt.scale")
 
 
+def means_unknown(option: Option, words: Words) -> bool:
+    """The option is 分からない itself (not "Other / not sure", which is also something else)."""
+    return option.value == "unknown" or any(word_key(label) in words.unknown for label in (option.label.ja, option.label.en))
+
+
 def unknown_option(options: Sequence[Option], words: Words) -> Option | None:
-    """The question's own 分からない option, if it has one."""
+    """The option 分からない typed is recorded as: 分からない itself, else one that includes it
+    (「その他・分からない」, "Other / not sure"); None if the question has neither."""
+    exact = next((o for o in options if means_unknown(o, words)), None)
+    if exact is not None:
+        return exact
     return next(
-        (o for o in options if o.value == "unknown" or word_key(o.label.ja) in words.unknown
-         or word_key(o.label.en) in words.unknown),
+        (o for o in options
+         if any(p.strip() in words.unknown for label in (o.label.ja, o.label.en) for p in words.separators.split(word_key(label)))),
         None,
     )
 

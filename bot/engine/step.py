@@ -26,6 +26,7 @@ from bot.engine.parse import (
     parse_number,
     parse_scale,
     parse_text,
+    means_unknown,
     parse_yes_no,
     unknown_option,
     verbatim,
@@ -175,10 +176,10 @@ def parse_answer(question: Question, inp: FlowInput, sp: Speaker) -> Reading:
         raise Reprompt("reprompt.empty")
     raw = verbatim(inp.text)
     if _means_unknown(question, text, sp):
-        value = _unknown_value(question, sp)
+        value, unknown = _unknown_value(question, sp), True
     else:
         value = _parse_typed(question, text, sp)
-    unknown = _is_unknown(question, value, sp)
+        unknown = _is_unknown(question, value, sp)
     answer = Answer(value, raw, unknown=unknown)
     return Reading(value, raw, unknown, as_typed=question.type == "text" or _as_typed(question, answer, text, sp))
 
@@ -202,10 +203,9 @@ def _unknown_value(question: Question, sp: Speaker) -> Any:
 
 
 def _is_unknown(question: Question, value: Any, sp: Speaker) -> bool:
-    """Whether a value is 分からない (its option, alone); it cannot be chosen beside others."""
-    if value is None:
-        return True
-    option = unknown_option(question.options or (), sp.words)
+    """Whether a chosen value is the 分からない option (alone: it cannot be chosen beside others).
+    A press of 「その他・分からない」 may mean either, so only typing 分からない marks that one."""
+    option = next((o for o in question.options or () if means_unknown(o, sp.words)), None)
     if option is None:
         return False
     if isinstance(value, list):
