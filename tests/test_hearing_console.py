@@ -192,3 +192,90 @@ async def test_a_registered_expert_is_told_what_they_can_do_instead(convo: Convo
     await person(convo.runtime, "jimu", role="secretariat")
     await jimu.send("/hearing")
     assert jimu.text == convo.text
+
+
+async def stored_answers(convo: Convo) -> dict[str, tuple[object, bool, bool]]:
+    """The latest stored answer per question: (value, unknown, skipped), as the report reads them."""
+    from bot.store import repo
+
+    async with convo.runtime.sessions() as session:
+        person = await repo.person_by_platform(session, "console", convo.user)
+        assert person is not None
+        conversation = await repo.active_conversation(session, person.id)
+        assert conversation is not None
+        answers = await repo.load_answers(session, conversation.id)
+    return {key: (a.value, a.unknown, a.skipped) for key, a in answers.items()}
+
+
+async def test_typed_answers_are_read_echoed_and_wakaranai_recorded(convo: Convo) -> None:
+    """Issue 18: answers as people type them, each normalised one echoed; 分からない an answer."""
+    await register(convo)
+    await convo.send("/hearing")
+    convo.expect("employees")  # required: a skip is refused, 不明 is an answer
+    await convo.send("不明")
+    assert convo.replies[0].text == "→ 分からない として記録しました。"
+    convo.expect("sites")
+    await convo.send("skip")
+    convo.expect("pc_count")
+    await convo.send("約15台")
+    assert convo.replies[0].text == "→ 15台 として記録しました。"
+    convo.expect("os_used")
+    await convo.send("Windows 10とmac")
+    assert convo.replies[0].text == "→ Windows、macOS（Mac） として記録しました。"
+    convo.expect("mobile_devices")
+    await convo.send("はい")  # company-issued or personal: asked, not guessed
+    assert convo.replies[0].kind == "reprompt" and "1「会社が支給した端末を使っている」" in convo.text
+    await convo.send("2")
+    assert convo.replies[0].text == "→ 個人の端末を業務にも使っている として記録しました。"
+    convo.expect("servers_onprem")
+    question = convo.question
+    assert question is not None and [c.label for c in question.options] == ["はい", "いいえ", "分からない"]
+    await convo.send("ありません")
+    convo.expect("cloud_services")
+    await convo.send("分からない")  # the question's own option: no echo, it is what was typed
+    assert not any("として記録しました" in r.text for r in convo.replies)
+    convo.expect("it_staff")
+    await convo.send("兼任")
+    assert convo.replies[0].text == "→ 他の仕事と兼任の担当者 として記録しました。"
+    convo.expect("remote_access")
+
+    stored = await stored_answers(convo)
+    assert stored["employees"] == (None, True, False)
+    assert stored["sites"] == (None, False, True)
+    assert stored["pc_count"] == (15, False, False)
+    assert stored["os_used"] == (["windows", "macos"], False, False)
+    assert stored["servers_onprem"] == (False, False, False)
+    assert stored["cloud_services"] == (["unknown"], True, False)
+    assert stored["it_staff"] == ("part_time", False, False)
+
+    await convo.send("/status")  # inside the hearing: its progress, 分からない counted apart
+    assert "進捗: 8/" in convo.text and "うち分からない 2問、スキップ 1問" in convo.text
+
+
+async def test_typed_answers_in_english(convo: Convo) -> None:
+    english = convo.as_user("smith", language="en-US")
+    await register(english, "csirt", company="Sample Ltd")
+    await english.send("/hearing")
+    await english.send("not sure")
+    assert english.replies[0].text == "→ recorded as Don't know."
+    english.expect("sites")
+    await english.send("two")
+    assert english.replies[0].text == "→ recorded as 2 sites."
+    await english.send("15 PCs")
+    assert english.replies[0].text == "→ recorded as 15 computers."
+    await english.send("windows and mac")
+    assert english.replies[0].text == "→ recorded as Windows, macOS (Mac)."
+    await english.send("nope")
+    assert english.replies[0].text == "→ recorded as No."  # the option labelled No
+    english.expect("servers_onprem")
+    await english.send("no")
+    english.expect("cloud_services")
+    await english.send("3")
+    await english.send("someone")
+    assert english.replies[0].text == "→ recorded as Someone who also has other duties."
+    english.expect("remote_access")
+    await english.send("no")  # once "Not possible from outside" by prefix, without a word
+    assert english.replies[0].kind == "reprompt"
+    stored = await stored_answers(english)
+    assert "remote_access" not in stored
+    assert stored["employees"] == (None, True, False)

@@ -27,6 +27,7 @@ from bot.engine.parse import (
     Words,
     clean_text,
     command_of,
+    parse_approx_date,
     parse_choice,
     parse_date,
     parse_duration,
@@ -110,7 +111,7 @@ def test_duration_examples(typed: str, minutes: int) -> None:
     assert parse_duration(typed, WORDS) == minutes
 
 
-@pytest.mark.parametrize("typed", ["foo", "4", "5時", "", "時間", "-1時間", "4時間foo", "foo4時間", "三日"])
+@pytest.mark.parametrize("typed", ["foo", "4", "5時", "", "時間", "-1時間", "4時間foo", "foo4時間", "三日間分の"])
 def test_duration_without_a_unit_or_number_reprompts(typed: str) -> None:
     assert reprompt_of(lambda: parse_duration(typed, WORDS)).key == "reprompt.duration"
 
@@ -303,7 +304,7 @@ def test_number_out_of_range_names_the_range() -> None:
     assert reprompt_of(lambda: number("-5")).key == "reprompt.number_range"
 
 
-@pytest.mark.parametrize("typed", ["foo", "", "五十", "1e3", "50〜60人", "50~60", "1万2千", "nan", "inf", "9" * 400])
+@pytest.mark.parametrize("typed", ["foo", "", "五十三四", "1e3", "50〜60人", "50~60", "1万2千", "nan", "inf", "9" * 400])
 def test_not_a_number_reprompts(typed: str) -> None:
     assert reprompt_of(lambda: number(typed)).key in ("reprompt.number", "reprompt.number_range")
     if typed != "9" * 400:
@@ -343,27 +344,30 @@ def test_number_without_bounds() -> None:
     ],
 )
 def test_choice_by_number_label_or_prefix(typed: str, value: str) -> None:
-    assert parse_choice(typed, OS_OPTIONS) == value
+    assert parse_choice(typed, OS_OPTIONS, WORDS) == value
 
 
 @pytest.mark.parametrize("typed", ["0", "6", "10"])
 def test_choice_number_out_of_range(typed: str) -> None:
-    error = reprompt_of(lambda: parse_choice(typed, OS_OPTIONS))
+    error = reprompt_of(lambda: parse_choice(typed, OS_OPTIONS, WORDS))
     assert error.key == "reprompt.choice_range"
     assert error.params == {"n": 5}
 
 
 @pytest.mark.parametrize("typed", ["solaris", "m", "", "1,2"])
 def test_choice_unknown_word(typed: str) -> None:
-    error = reprompt_of(lambda: parse_choice(typed, OS_OPTIONS))
+    error = reprompt_of(lambda: parse_choice(typed, OS_OPTIONS, WORDS))
     assert error.key == "reprompt.choice"
     assert error.params == {"n": 5}
 
 
 def test_choice_ambiguous_prefix_is_not_guessed() -> None:
     options = [opt("a", "会社の端末", "Company device"), opt("b", "会社以外", "Company outside")]
-    assert reprompt_of(lambda: parse_choice("会社", options)).key == "reprompt.choice"
-    assert reprompt_of(lambda: parse_choice("company", options)).key == "reprompt.choice"
+    for typed in ("会社", "company"):
+        error = reprompt_of(lambda: parse_choice(typed, options, WORDS))
+        assert error.key == "reprompt.ambiguous"  # asks which, naming both with their numbers
+        assert error.params["part"] == typed
+        assert [n for n, _ in error.params["candidates"].options] == [1, 2]
 
 
 @pytest.mark.parametrize(
@@ -411,7 +415,7 @@ def test_every_real_option_is_reachable_by_number_and_both_labels(content) -> No
                 for number_, option in enumerate(question.options, 1):
                     for typed in (str(number_), option.label.ja, option.label.en):
                         if question.type == "choice":
-                            assert parse_choice(typed, question.options) == option.value, (question.id, typed)
+                            assert parse_choice(typed, question.options, WORDS) == option.value, (question.id, typed)
                         else:
                             assert parse_multi_choice(typed, question.options, WORDS) == [option.value], (question.id, typed)
                         checked += 1
@@ -493,7 +497,7 @@ def test_clean_text(raw: str, cleaned: str) -> None:
     ("typed", "command"),
     [
         ("戻る", "back"), ("/back", "back"), ("Back", "back"),
-        ("/skip", "skip"), ("スキップ", "skip"), ("skip", "skip"), ("分からない", "skip"),
+        ("/skip", "skip"), ("スキップ", "skip"), ("skip", "skip"),
         ("次へ", "next"), ("/next", "next"),
         ("中断", "pause"), ("/pause", "pause"), ("キャンセル", "cancel"), ("ヘルプ", "help"),
         ("?", "help"), ("進捗", "status"), ("戻る。", "back"), ("ＳＫＩＰ", "skip"),
@@ -503,7 +507,8 @@ def test_command_of(typed: str, command: str) -> None:
     assert command_of(typed, WORDS) == command
 
 
-@pytest.mark.parametrize("typed", ["4時間", "はい", "戻るつもり", "/unknown", "/", "", "次の質問"])
+# 分からない, 不明, unknown are answers now (issue 18): never a skip.
+@pytest.mark.parametrize("typed", ["4時間", "はい", "戻るつもり", "/unknown", "/", "", "次の質問", "分からない", "不明", "unknown", "don't know"])
 def test_command_of_unrelated_text(typed: str) -> None:
     assert command_of(typed, WORDS) is None
 
@@ -631,7 +636,7 @@ def test_property_any_text_yes_no_scale_command(text: str, clean: bool) -> None:
 @given(ANY_TEXT, OPTIONS)
 def test_property_any_text_choice(text: str, options: list[Option]) -> None:
     values = [o.value for o in options]
-    assert answer_or_reprompt(lambda: parse_choice(text, options)) in (*values, None)
+    assert answer_or_reprompt(lambda: parse_choice(text, options, WORDS)) in (*values, None)
     chosen = answer_or_reprompt(lambda: parse_multi_choice(text, options, WORDS))
     if chosen is not None:
         assert chosen and chosen == [v for v in values if v in chosen]  # non-empty, no repeats, options' order
@@ -679,5 +684,146 @@ def test_property_any_text_text(text: str, max_length: int) -> None:
 @pytest.mark.parametrize("typed", ["᧚", "1" * 5000, "1," + "2" * 5000])
 def test_digit_like_characters_never_crash_a_choice(typed: str) -> None:
     # "᧚" is a digit to str.isdigit() but not to int(); 5000 digits exceed int()'s limit.
-    assert reprompt_of(lambda: parse_choice(typed, OS_OPTIONS)).key.startswith("reprompt.choice")
+    assert reprompt_of(lambda: parse_choice(typed, OS_OPTIONS, WORDS)).key.startswith("reprompt.choice")
     assert reprompt_of(lambda: parse_multi_choice(typed, OS_OPTIONS, WORDS)).key == "reprompt.multi_choice"
+
+
+# --------------------------------------------------------------------------------------------------
+# answers as people type them (issue 18 point 5), on the real hearing questions
+
+
+def hearing_question(content, question_id: str):  # type: ignore[no-untyped-def]
+    for part in content.parts.values():
+        for section in part.sections:
+            for item in section.items:
+                for question in item.items if item.type == "group" else [item]:
+                    if question.id == question_id:
+                        return question
+    raise KeyError(question_id)
+
+
+def read(content, question_id: str, typed: str):  # type: ignore[no-untyped-def]
+    question = hearing_question(content, question_id)
+    parse = parse_choice if question.type == "choice" else parse_multi_choice
+    return parse(typed, question.options, WORDS)
+
+
+@pytest.mark.parametrize(
+    ("question_id", "typed", "value"),
+    [
+        # a word contained in one option's label
+        ("it_staff", "兼任", "part_time"),
+        ("it_staff", "外部", "outsourced"),
+        ("it_staff", "vendor", "outsourced"),
+        # あり/ありません/いいえ for ある/ない, 使っている/使っていない, and the English Yes/No labels
+        ("vendor_remote_maintenance", "あり", "has"),
+        ("vendor_remote_maintenance", "ありません", "none"),
+        ("vendor_remote_maintenance", "いいえ", "none"),
+        ("vendor_remote_maintenance", "yes", "has"),
+        ("vendor_remote_maintenance", "no", "none"),
+        ("shared_accounts", "あります", "has"),
+        ("mobile_devices", "使っていません", "none"),
+        ("mobile_devices", "no", "none"),
+        ("backup_offline", "no", "online_only"),
+        ("suspicious_mail_report", "いいえ", "not_known"),
+        ("mfa", "使っていない", "none"),
+        # kanji and English numerals as option numbers
+        ("it_staff", "三", "part_time"),
+        ("it_staff", "two", "dedicated_person"),
+    ],
+)
+def test_choice_as_people_type_it(content, question_id: str, typed: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    assert read(content, question_id, typed) == value
+
+
+@pytest.mark.parametrize(
+    ("question_id", "typed", "values"),
+    [
+        ("os_used", "Windowsとmac", ["windows", "macos"]),
+        ("os_used", "windows and mac", ["windows", "macos"]),
+        ("os_used", "1と4", ["windows", "other"]),
+        ("os_used", "１．４", ["windows", "other"]),
+        ("os_used", "1 and 4", ["windows", "other"]),
+        # a number inside a label is part of it: Windows 10 is Windows, not option 10
+        ("os_used", "Windows 10", ["windows"]),
+        ("os_used", "Windows 11とmac", ["windows", "macos"]),
+        ("os_used", "Windows 10 mac", ["windows", "macos"]),
+        ("os_used", "三", ["linux"]),
+        ("cloud_services", "microsoft 365 google workspace", ["microsoft_365", "google_workspace"]),
+        ("security_products", "ない", ["none"]),  # not 分からない, which also ends in ない
+        ("os_used", "わからない", ["unknown"]),
+    ],
+)
+def test_multi_choice_as_people_type_it(content, question_id: str, typed: str, values: list[str]) -> None:  # type: ignore[no-untyped-def]
+    assert read(content, question_id, typed) == values
+
+
+@pytest.mark.parametrize(
+    ("question_id", "typed", "candidates"),
+    [
+        ("mobile_devices", "はい", [1, 2]),  # company-issued or personal devices: asked, not guessed
+        ("mobile_devices", "使っている", [1, 2]),
+        ("mfa", "使っている", [1, 2]),  # for all, or for some
+        ("vulnerability_check", "yes", [1, 2]),  # regularly, or at least once
+        ("it_staff", "担当者", [2, 3]),
+        ("cloud_services", "google", [2, 5]),  # Google Workspace or Google Cloud
+    ],
+)
+def test_a_word_that_could_mean_two_options_asks_which(
+    content, question_id: str, typed: str, candidates: list[int]  # type: ignore[no-untyped-def]
+) -> None:
+    error = reprompt_of(lambda: read(content, question_id, typed))
+    assert error.key == "reprompt.ambiguous"
+    assert [n for n, _ in error.params["candidates"].options] == candidates
+
+
+@pytest.mark.parametrize(("question_id", "typed"), [("remote_access", "no"), ("remote_access", "non"), ("backup_target", "no")])
+def test_no_is_never_read_as_the_start_of_another_word(content, question_id: str, typed: str) -> None:  # type: ignore[no-untyped-def]
+    # `no` used to be recorded as "Not possible from outside" by prefix; with no option meaning no,
+    # it is not understood and the person is asked again.
+    assert reprompt_of(lambda: read(content, question_id, typed)).key in ("reprompt.choice", "reprompt.multi_choice")
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [
+        ("1日分", 1440), ("3ヶ月分", 3 * 43200), ("一日", 1440), ("三日", 3 * 1440), ("半日分", 720),
+        ("丸一日", 1440), ("a day", 1440), ("an hour", 60), ("a week", 10080), ("two days", 2880),
+        ("half an hour", 30), ("30分", 30), ("1時間30分", 90),
+    ],
+)
+def test_durations_as_people_type_them(typed: str, minutes: int) -> None:
+    assert parse_duration(typed, WORDS) == minutes
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("令和5年12月", "2023-12"), ("2023年", "2023"), ("2023", "2023"), ("去年", "2025"),
+        ("last year", "2025"), ("12月", "2025-12"),  # the last December, the question allows no future
+        ("11月", "2026-11"), ("2023年5月頃", "2023-05"), ("令和元年", "2019"),
+        ("2023/5/3", "2023-05-03"), ("昨日", "2026-11-23"),  # full dates stay full
+    ],
+)
+def test_approximate_dates(typed: str, value: str) -> None:
+    assert parse_approx_date(typed, WORDS, today=TODAY, not_future=True) == value
+
+
+@pytest.mark.parametrize("typed", ["2027年", "来年", "2026年12月"])
+def test_approximate_dates_in_the_future_are_refused(typed: str) -> None:
+    error = reprompt_of(lambda: parse_approx_date(typed, WORDS, today=TODAY, not_future=True))
+    assert error.key in ("reprompt.date_future", "reprompt.date")
+
+
+def test_a_month_alone_is_not_a_date_where_the_question_needs_one() -> None:
+    assert reprompt_of(lambda: parse_date("12月", WORDS, today=TODAY)).key == "reprompt.date"
+
+
+@pytest.mark.parametrize(("typed", "level"), [("たかい", "high"), ("ちゅう", "medium"), ("med", "medium"), ("ひくい", "low")])
+def test_scale_as_people_type_it(typed: str, level: str) -> None:
+    assert parse_scale(typed, WORDS) == level
+
+
+@pytest.mark.parametrize(("typed", "n"), [("15 PCs", 15), ("15pcs", 15), ("two", 2), ("三", 3), ("二十五人", 25), ("twenty one", 21), ("fifteen people", 15), ("五十", 50)])
+def test_numbers_as_people_type_them(typed: str, n: int) -> None:
+    assert number(typed) == n

@@ -57,3 +57,34 @@ def test_display_width_counts_wide_characters_twice() -> None:
     assert display_width("abc") == 3
     assert display_width("日本語") == 6
     assert display_width("ｱｲｳ") == 3  # half-width katakana are narrow
+
+
+async def test_wakaranai_is_its_own_state_counted_and_listed_for_visit_1(convo: Convo, tmp_path: Path) -> None:
+    code = await add_company(convo.runtime, "株式会社サンプル", "csirt")
+    await convo.send(f"/start {code}")
+    await convo.send("/hearing")
+    await convo.send("不明")  # employees: required, answered 分からない
+    await convo.send("skip")  # sites
+    await convo.send("わからない")  # pc_count
+    async with convo.runtime.sessions() as session:
+        report = await company_report(session, convo.runtime.content, "株式会社サンプル", "ja")
+    assert report is not None
+    states = {row.key: row.state for _, rows in report.sections for row in rows}
+    assert (states["employees"], states["sites"], states["pc_count"], states["os_used"]) == (
+        "unknown", "skipped", "unknown", "unanswered"
+    )
+    assert [row.key for row in report.to_ask] == ["employees", "pc_count"]
+    assert ("「分からない」の回答", "2 問") in report.summary
+    assert dict(report.summary)["回答数"].startswith("0 / ")  # 分からない and skips are not answered
+    markdown = to_markdown(report)
+    assert "## 初回訪問で確認すること（「分からない」の回答）\n\n- 1. 従業員数は何人ですか？" in markdown
+    assert "| 1 | 従業員数は何人ですか？（おおよそで構いません） | **分からない** |" in markdown
+
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(to_xlsx(report))
+    sheet = load_workbook(path)["回答"]
+    assert sheet["D2"].value == "分からない" and sheet["D2"].fill.fgColor.rgb.endswith("FCE4D6")
+
+    await convo.send("中断")
+    await convo.send("/status")  # outside the hearing: the registration and the sheet's state
+    assert "中断中（0問回答済み、分からない 2問）" in convo.text

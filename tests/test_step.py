@@ -257,3 +257,170 @@ def test_a_plan_is_reused_only_after_answers_that_cannot_change_it(content: Cont
                 changed += 1
             plan = new_plan
     assert checked > 100 and changed > 0  # both kinds of answer were met
+
+
+# --------------------------------------------------------------------------------------------------
+# 分からない is an answer, and answers are echoed as understood (issue 18 points 4 and 5)
+
+ECHO_JA = "として記録しました"
+
+
+def test_wakaranai_on_a_required_question_is_recorded_as_unknown_not_refused(walk: Walker) -> None:
+    walk.send("skip")
+    assert walk.kinds == ["reprompt"]  # a skip is still refused here
+    walk.send("わからない")
+    answer = walk.state.answers["count"]
+    assert (answer.value, answer.unknown, answer.skipped) == (None, True, False)
+    assert walk.recorded[-1].unknown is True and walk.recorded[-1].value is None
+    assert walk.cursor == "has_backup"
+    assert f"→ 分からない {ECHO_JA}" in walk.text  # わからない is not literally 分からない
+
+
+@pytest.mark.parametrize("typed", ["不明", "unknown", "not sure", "分からない"])
+def test_every_form_of_wakaranai_records_the_questions_own_option(walk: Walker, typed: str) -> None:
+    walk.send("10")
+    walk.send("はい")
+    assert walk.cursor == "backup_freq"
+    walk.send(typed)
+    answer = walk.state.answers["backup_freq"]
+    assert (answer.value, answer.unknown, answer.skipped) == ("unknown", True, False)
+    # the option's own label (or value) needs no echo; another word for it does
+    assert (ECHO_JA in walk.text) is (typed not in ("分からない", "unknown"))
+
+
+def test_wakaranai_is_a_button_after_the_options_and_its_number_works(walk: Walker) -> None:
+    walk.send("10")
+    question = walk.result.replies[-1]
+    assert [c.value for c in question.options] == ["yes", "no", "!unknown"]  # yes and no keep 1 and 2
+    assert question.options[-1].label == "分からない"
+    walk.send("3")
+    assert walk.state.answers["has_backup"].unknown is True and walk.state.answers["has_backup"].value is None
+    assert walk.cursor == "tools"  # the backup frequency is asked only after a yes
+
+
+def test_wakaranai_pressed(walk: Walker) -> None:
+    walk.send("10")
+    walk.send(choice="!unknown", reply_to="has_backup")
+    assert walk.state.answers["has_backup"].unknown is True
+    assert ECHO_JA not in walk.text  # a press is the option itself
+
+
+def test_no_extra_button_where_the_question_has_its_own_option(walk: Walker) -> None:
+    walk.send("10")
+    walk.send("はい")
+    assert [c.value for c in walk.result.replies[-1].options] == ["daily", "weekly", "unknown"]
+
+
+def test_wakaranai_cannot_be_chosen_beside_other_options(walk: Walker) -> None:
+    walk.send("10")
+    walk.send("いいえ")
+    assert walk.cursor == "tools"
+    walk.send(choices=("utm", "!unknown"), reply_to="tools")
+    assert walk.kinds == ["reprompt"] and walk.cursor == "tools" and "tools" not in walk.state.answers
+
+
+def test_number_questions_say_how_to_answer_wakaranai_instead_of_a_button(walk: Walker) -> None:
+    question = walk.result.replies[-1]
+    assert question.options == ()  # typing 1 answers one person, not a button
+    assert "「分からない」" in question.text
+
+
+def test_a_question_with_unknown_false_refuses_it_clearly(content: Content) -> None:
+    part = Part.model_validate({
+        "id": "strict", "title": {"ja": "厳密", "en": "Strict"},
+        "sections": [{"id": "s", "title": {"ja": "一", "en": "One"}, "items": [
+            {"id": "who", "type": "yes_no", "unknown": False, "text": {"ja": "担当は？", "en": "Who?"}},
+        ]}],
+    })
+    flow = CompiledFlow.from_parts(FlowDef(id="strict", title=Text(ja="厳", en="S"), parts=["strict"]), {"strict": part})
+    walk = Walker(flow, content)
+    assert [c.value for c in walk.result.replies[-1].options] == ["yes", "no"]
+    walk.send("分からない")
+    assert walk.kinds == ["reprompt"] and "「分からない」では答えられません" in walk.text
+    assert walk.cursor == "who" and walk.recorded == []
+
+
+def test_completion_counts_wakaranai_apart_from_answers_and_skips(walk: Walker) -> None:
+    for answer in ["不明", "分からない", "skip", "分からない", "高", "skip", "受注", "いいえ", "いいえ"]:
+        walk.send(answer)
+    assert walk.state.status == "completed"
+    assert "回答 4 件、分からない 3 件、スキップ 2 件" in walk.text
+
+
+@pytest.mark.parametrize(
+    ("lang", "answers", "typed", "expected"),
+    [
+        ("ja", ["10"], "あり", "→ はい として記録しました。"),
+        ("en", ["10"], "yep", "→ recorded as Yes."),
+        ("ja", ["10", "はい"], "2", "→ 毎週 として記録しました。"),
+        ("ja", ["10", "いいえ"], "1と3", "→ UTM、ウイルス対策ソフト として記録しました。"),
+        ("en", ["10", "no"], "utm and anti", "→ recorded as UTM, Antivirus."),
+        ("ja", [], "約10人", "→ 10人 として記録しました。"),
+        ("en", [], "ten people", "→ recorded as 10 people."),
+        ("ja", ["10", "いいえ", "skip"], "12月3日", "→ 2025年12月3日 として記録しました。"),
+        ("ja", ["10", "いいえ", "skip", "昨日"], "たかい", "→ 高 として記録しました。"),
+        ("en", ["10", "no", "skip", "yesterday"], "med", "→ recorded as Medium."),
+    ],
+)
+def test_answers_not_typed_as_their_value_are_echoed(
+    flow: CompiledFlow, content: Content, lang: str, answers: list[str], typed: str, expected: str
+) -> None:
+    walk = Walker(flow, content, lang)
+    for answer in answers:
+        walk.send(answer)
+    before = walk.cursor
+    walk.send(typed)
+    assert walk.cursor != before, walk.text
+    assert walk.result.replies[0].text == expected  # before the next question
+
+
+@pytest.mark.parametrize(("answers", "typed"), [([], "10"), ([], "10人"), (["10"], "はい"), (["10"], "yes"), (["10", "はい"], "毎週"), (["10", "いいえ"], "UTM")])
+def test_answers_typed_as_their_value_are_not_echoed(walk: Walker, answers: list[str], typed: str) -> None:
+    for answer in answers:
+        walk.send(answer)
+    walk.send(typed)
+    assert ECHO_JA not in walk.text and walk.kinds[-1] == "question"
+
+
+def test_a_word_that_fits_two_options_asks_which_and_records_nothing(content: Content) -> None:
+    part = Part.model_validate({
+        "id": "amb", "title": {"ja": "曖昧", "en": "Ambiguous"},
+        "sections": [{"id": "s", "title": {"ja": "一", "en": "One"}, "items": [
+            {"id": "device", "type": "choice", "text": {"ja": "端末は？", "en": "Devices?"}, "options": [
+                {"value": "company", "label": {"ja": "会社が支給した端末を使っている", "en": "Yes - company-issued devices"}},
+                {"value": "personal", "label": {"ja": "個人の端末を業務にも使っている", "en": "Yes - personal devices"}},
+                {"value": "none", "label": {"ja": "使っていない", "en": "No"}},
+            ]},
+        ]}],
+    })
+    flow = CompiledFlow.from_parts(FlowDef(id="amb", title=Text(ja="曖", en="A"), parts=["amb"]), {"amb": part})
+    for lang, typed, expected in [
+        ("ja", "はい", "「はい」は 1「会社が支給した端末を使っている」、2「個人の端末を業務にも使っている」 のどれのことですか？"),
+        ("en", "yes", "\"yes\" could be 1 \"Yes - company-issued devices\", 2 \"Yes - personal devices\". Which one?"),
+    ]:
+        walk = Walker(flow, content, lang)
+        walk.send(typed)
+        assert walk.kinds == ["reprompt"] and walk.text.startswith(expected)
+        assert walk.cursor == "device" and walk.recorded == []
+        walk.send("2")
+        assert walk.state.answers["device"].value == "personal"
+
+
+def test_an_option_that_includes_wakaranai_takes_it_and_gets_no_extra_button(content: Content) -> None:
+    part = Part.model_validate({
+        "id": "cat", "title": {"ja": "種別", "en": "Kind"},
+        "sections": [{"id": "s", "title": {"ja": "一", "en": "One"}, "items": [
+            {"id": "category", "type": "choice", "text": {"ja": "何が？", "en": "What?"}, "options": [
+                {"value": "malware", "label": {"ja": "ウイルス感染", "en": "Malware"}},
+                {"value": "other", "label": {"ja": "その他・分からない", "en": "Other / not sure"}},
+            ]},
+        ]}],
+    })
+    flow = CompiledFlow.from_parts(FlowDef(id="cat", title=Text(ja="種", en="K"), parts=["cat"]), {"cat": part})
+    walk = Walker(flow, content)
+    assert [c.value for c in walk.result.replies[-1].options] == ["malware", "other"]
+    walk.send("わからない")
+    assert (walk.state.answers["category"].value, walk.state.answers["category"].unknown) == ("other", True)
+    pressed = Walker(flow, content)
+    pressed.send(choice="other", reply_to="category")  # other, or not sure: not marked 分からない
+    assert (pressed.state.answers["category"].value, pressed.state.answers["category"].unknown) == ("other", False)

@@ -184,3 +184,17 @@ async def test_every_sqlite_connection_syncs_each_commit(database_url: str) -> N
                 assert (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar() == "wal"
     finally:
         await engine.dispose()
+
+
+async def test_wakaranai_is_stored_and_read_back_apart_from_a_skip(convo: Convo) -> None:
+    await start_hearing(convo)
+    await convo.send("分からない")  # employees, required
+    await convo.send("skip")  # sites, optional
+    rows = await answers_of(convo.runtime)
+    assert [(r.question_key, r.value, r.unknown, r.skipped) for r in rows] == [
+        ("employees", None, True, False), ("sites", None, False, True),
+    ]
+    async with convo.runtime.sessions() as session:
+        answers = await repo.load_answers(session, rows[0].conversation_id)
+    assert (answers["employees"].unknown, answers["employees"].skipped) == (True, False)
+    assert (answers["sites"].unknown, answers["sites"].skipped) == (False, True)

@@ -90,6 +90,9 @@ class Question(Strict):
     unit: Text | None = None  # number
     not_future: bool = False  # date
     not_past: bool = False  # date
+    approximate: bool = False  # date: a month or a year is answer enough (「2023年」「去年」)
+    # 分からない is an answer unless the content says this question needs a real one.
+    unknown: bool = True
 
     @model_validator(mode="after")
     def _fields_fit_type(self) -> Question:
@@ -106,8 +109,10 @@ class Question(Strict):
             raise ValueError("min, max and unit apply to number questions only")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise ValueError("min is greater than max")
-        if (self.not_future or self.not_past) and self.type != "date":
-            raise ValueError("not_future and not_past apply to date questions only")
+        if (self.not_future or self.not_past or self.approximate) and self.type != "date":
+            raise ValueError("not_future, not_past and approximate apply to date questions only")
+        if not self.unknown and any(o.value == "unknown" for o in self.options or ()):
+            raise ValueError("a question with unknown: false cannot offer an unknown option")
         if self.type == "info" and self.optional:
             raise ValueError("an info item is never answered, so it cannot be optional")
         return self
@@ -262,6 +267,8 @@ class Lexicon(Strict):
 
     yes: list[str] = Field(min_length=1)
     no: list[str] = Field(min_length=1)
+    # 分からない as people type it: an answer of its own, not a skip (Question.unknown).
+    unknown: list[str] = Field(default_factory=list)
     commands: Commands
     scale: ScaleWords
     duration_units: dict[int, list[str]]
@@ -284,6 +291,20 @@ class Lexicon(Strict):
     # Times of day as people type them after a date (14:00, 14時, 14時30分, 14時半): named groups h
     # (hour), optional mi (minutes) and half (half past). Without the list, only HH:MM.
     time_patterns: list[str] = Field(default_factory=lambda: [r"(?P<h>\d{1,2}):(?P<mi>\d{2})"])
+    # Whole numbers in words: kanji digits and units (三, 十五, 二百), English words (two, twenty),
+    # and the articles that mean one before a unit of time ("a day", "an hour").
+    kanji_digits: dict[str, int] = Field(default_factory=dict)
+    kanji_units: dict[str, int] = Field(default_factory=dict)
+    number_words: dict[str, int] = Field(default_factory=dict)
+    articles: list[str] = Field(default_factory=list)
+    # Words between the choices of a multi-choice answer (「Windowsとmac」, "windows and mac").
+    list_words: list[str] = Field(default_factory=list)
+    # After a length of time, "worth of" (「1日分」 is one day): never after a number (30分 is minutes).
+    duration_worth: str | None = None
+    # For dates where the question accepts an approximate one (Question.approximate): a year or a
+    # month alone. Named groups y, m (either may be missing), era.
+    approx_date_patterns: list[str] = Field(default_factory=list)
+    relative_years: dict[str, int] = Field(default_factory=dict)
 
     @field_validator("time_patterns")
     @classmethod
@@ -309,11 +330,28 @@ class Lexicon(Strict):
                 raise ValueError(f"date pattern {pattern!r} needs the named group m (month)")
         return patterns
 
+    @field_validator("approx_date_patterns")
+    @classmethod
+    def _approx_patterns_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"date pattern {pattern!r} does not compile: {exc}") from None
+            if not {"y", "m"} & set(compiled.groupindex):
+                raise ValueError(f"approximate date pattern {pattern!r} needs the named group y or m")
+        return patterns
+
     @model_validator(mode="after")
     def _yes_no_disjoint(self) -> Lexicon:
         both = set(map(str.lower, self.yes)) & set(map(str.lower, self.no))
         if both:
             raise ValueError(f"words in both yes and no: {', '.join(sorted(both))}")
+        commands = {w.lower() for ws in self.commands.model_dump().values() for w in ws}
+        clash = set(map(str.lower, self.unknown)) & (commands | set(map(str.lower, self.yes + self.no)))
+        if clash:
+            # 分からない is an answer: a word that is also a command or yes/no could not be both.
+            raise ValueError(f"unknown words that are also commands or yes/no: {', '.join(sorted(clash))}")
         return self
 
 

@@ -23,7 +23,8 @@ class Answer:
     value: Any
     raw: str
     skipped: bool = False
-    unknown: bool = False  # 分からない: an answer of its own, neither a value nor a skip
+    # 分からない was the answer: value is None, or the value of the question's own 分からない option.
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,8 @@ def entry_key(group_id: str, entry: int, question_id: str) -> str:
 
 def _more_question(group: Group) -> Question:
     # Built without validation: MORE deliberately falls outside the id pattern of content questions.
-    return Question.model_construct(id=MORE, type="yes_no", text=group.more, source=group.source)
+    # 分からない is no answer to "is there another one?": the group would end on a guess.
+    return Question.model_construct(id=MORE, type="yes_no", text=group.more, source=group.source, unknown=False)
 
 
 class CompiledFlow:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Mapping
 
-from bot.content.models import Question
-from bot.engine.flow import Answer, CompiledFlow, Plan, Step
+from bot.content.models import LANGS, Question
+from bot.engine.flow import MORE, Answer, CompiledFlow, Plan, Step
 from bot.engine.messages import Outbound
 from bot.engine.parse import (
     SCALE_ORDER,
     Reprompt,
     clean_text,
     command_of,
+    numeral,
+    parse_approx_date,
     parse_choice,
     parse_date,
     parse_duration,
@@ -24,17 +26,22 @@ from bot.engine.parse import (
     parse_number,
     parse_scale,
     parse_text,
+    means_unknown,
     parse_yes_no,
+    unknown_option,
     verbatim,
     word_key,
 )
 from bot.engine.render import (
     DEFAULT_TEXT_MAX,
+    UNKNOWN_CHOICE,
     Speaker,
     format_value,
+    offers_unknown,
     progress_line,
     question_choices,
     render_question,
+    reprompt_text,
     yes_no_choices,
 )
 
@@ -65,7 +72,18 @@ class Recorded:
     raw: str
     value: Any
     skipped: bool = False
-    unknown: bool = False  # 分からない: an answer of its own, neither a value nor a skip
+    unknown: bool = False  # as Answer.unknown
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One answer as read: its value, the text as typed, whether it was 分からない, and whether the
+    text was literally the value (an option's label, "50"), so that nothing need be echoed."""
+
+    value: Any
+    raw: str
+    unknown: bool = False
+    as_typed: bool = True
 
 
 @dataclass(frozen=True)
@@ -127,15 +145,17 @@ def _answer_or_command(flow: CompiledFlow, state: FlowState, inp: FlowInput, sp:
         return StepResult(state, [Outbound(_status(flow, state, plan, current, sp))])
 
     try:
-        value, raw = parse_answer(current.question, inp, sp)
+        reading = parse_answer(current.question, inp, sp)
     except Reprompt as exc:
-        return StepResult(state, [Outbound(sp.say(exc.key, **exc.params), kind="reprompt")])
+        return StepResult(state, [Outbound(reprompt_text(exc, sp), kind="reprompt")])
+    recorded = Recorded(current.key, reading.raw, reading.value, unknown=reading.unknown)
     replies = []
-    if current.question.type in ("duration", "date"):
-        # Echo what was understood: 「半日」 is recorded as 12 hours, 「12月3日」 gets a year.
-        understood = format_value(current.question, Answer(value, raw), sp)
+    if not reading.as_typed:
+        # Echo what was understood: 「兼任」 is an option's label in part, 「半日」 is 12 hours,
+        # 「12月3日」 gets a year; the person sees it before the next question and can go back.
+        understood = format_value(current.question, Answer(reading.value, reading.raw, unknown=reading.unknown), sp)
         replies.append(Outbound(sp.say("flow.understood", value=understood)))
-    return _record_and_advance(flow, state, plan, current, Recorded(current.key, raw, value), sp, replies)
+    return _record_and_advance(flow, state, plan, current, recorded, sp, replies)
 
 
 def is_option(question: Question, text: str, sp: Speaker) -> bool:
@@ -146,15 +166,65 @@ def is_option(question: Question, text: str, sp: Speaker) -> bool:
     return any(key in (word_key(o.label.ja), word_key(o.label.en)) for o in question.options)
 
 
-def parse_answer(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
-    """(normalised value, raw text) of one answer to `question`, or Reprompt with what to say. Public
-    because a filled form (a Slack modal) checks its answers the way the flow does."""
+def parse_answer(question: Question, inp: FlowInput, sp: Speaker) -> Reading:
+    """One answer to `question` as read, or Reprompt with what to say. Public because a filled form
+    (a Slack modal) checks its answers the way the flow does."""
     if inp.choices is not None or inp.choice is not None:
         return _parse_press(question, inp, sp)
     text = clean_text(inp.text)
     if not text:
         raise Reprompt("reprompt.empty")
-    return _parse_typed(question, text, sp), verbatim(inp.text)
+    raw = verbatim(inp.text)
+    if _means_unknown(question, text, sp):
+        value, unknown = _unknown_value(question, sp), True
+    else:
+        value = _parse_typed(question, text, sp)
+        unknown = _is_unknown(question, value, sp)
+    answer = Answer(value, raw, unknown=unknown)
+    return Reading(value, raw, unknown, as_typed=question.type == "text" or _as_typed(question, answer, text, sp))
+
+
+def _means_unknown(question: Question, text: str, sp: Speaker) -> bool:
+    """分からない typed in any of its forms, or the number of the 分からない button."""
+    key = word_key(text)
+    if key in sp.words.unknown:
+        return True
+    return offers_unknown(question, sp) and numeral(key, sp.words) == len(question_choices(question, sp))
+
+
+def _unknown_value(question: Question, sp: Speaker) -> Any:
+    """What 分からない records: the question's own 分からない option, else no value (Answer.unknown)."""
+    if not question.unknown:
+        raise Reprompt("reprompt.unknown_refused")
+    option = unknown_option(question.options or (), sp.words)
+    if option is None:
+        return None
+    return [option.value] if question.type == "multi_choice" else option.value
+
+
+def _is_unknown(question: Question, value: Any, sp: Speaker) -> bool:
+    """Whether a chosen value is the 分からない option (alone: it cannot be chosen beside others).
+    A press of 「その他・分からない」 may mean either, so only typing 分からない marks that one."""
+    option = next((o for o in question.options or () if means_unknown(o, sp.words)), None)
+    if option is None:
+        return False
+    if isinstance(value, list):
+        if option.value in value and len(value) > 1:
+            raise Reprompt("reprompt.unknown_alone")
+        return value == [option.value]
+    return bool(value == option.value)
+
+
+def _as_typed(question: Question, answer: Answer, text: str, sp: Speaker) -> bool:
+    """Whether the text was the recorded value as it reads in either language (an option's label,
+    "50人", "50"): only other texts are echoed back."""
+    forms = {word_key(format_value(question, answer, replace(sp, lang=lang))) for lang in LANGS}
+    value = answer.value
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if value is not None and not isinstance(value, (list, dict, bool)):
+        forms.add(word_key(str(value)))
+    return word_key(text) in forms
 
 
 def _parse_typed(question: Question, text: str, sp: Speaker) -> Any:
@@ -165,7 +235,7 @@ def _parse_typed(question: Question, text: str, sp: Speaker) -> Any:
     if len(text) > 200:  # no short answer is this long; do not spend time parsing it
         raise Reprompt("reprompt.too_long", max=200, length=len(text))
     if kind == "choice":
-        return parse_choice(text, question.options or [])
+        return parse_choice(text, question.options or [], sp.words)
     if kind == "multi_choice":
         return parse_multi_choice(text, question.options or [], sp.words)
     if kind == "yes_no":
@@ -181,28 +251,38 @@ def _parse_typed(question: Question, text: str, sp: Speaker) -> Any:
     if kind == "duration":
         return parse_duration(text, sp.words)
     if kind == "date":
+        if question.approximate:
+            return parse_approx_date(
+                text, sp.words, today=sp.today, not_future=question.not_future, not_past=question.not_past
+            )
         day = parse_date(text, sp.words, today=sp.today, not_future=question.not_future, not_past=question.not_past)
         return day.isoformat()
     raise Reprompt("reprompt.empty")  # info items are never current
 
 
-def _parse_press(question: Question, inp: FlowInput, sp: Speaker) -> tuple[Any, str]:
+def _parse_press(question: Question, inp: FlowInput, sp: Speaker) -> Reading:
     """A button press or a submitted checkbox set: the value must be one the question offers."""
     offered = {c.value: c.label for c in question_choices(question, sp)}
     picked = list(inp.choices) if inp.choices is not None else [inp.choice or ""]
     if not picked or any(p not in offered for p in picked):
         raise Reprompt("reprompt.choice", n=len(offered))
     raw = sp.say("unit.list_join").join(offered[p] for p in picked)
+    if UNKNOWN_CHOICE in picked:
+        if len(picked) > 1:
+            raise Reprompt("reprompt.unknown_alone")
+        return Reading(_unknown_value(question, sp), raw, unknown=True)
+    value: Any
     if question.type == "multi_choice":
-        return [c for c in offered if c in picked], raw
-    if len(picked) != 1:
+        value = [c for c in offered if c in picked]
+    elif len(picked) != 1:
         raise Reprompt("reprompt.choice", n=len(offered))
-    value = picked[0]
-    if question.type == "yes_no":
-        return value == "yes", raw
-    if question.type == "scale":
-        return SCALE_ORDER[SCALE_ORDER.index(value)], raw
-    return value, raw
+    elif question.type == "yes_no":
+        value = picked[0] == "yes"
+    elif question.type == "scale":
+        value = SCALE_ORDER[SCALE_ORDER.index(picked[0])]
+    else:
+        value = picked[0]
+    return Reading(value, raw, _is_unknown(question, value, sp))
 
 
 def _record_and_advance(
@@ -242,12 +322,35 @@ def _advance(
         out.extend(Outbound(info.question.text.get(sp.lang)) for info in pending_info)
         out.append(render_question(flow, plan, candidate, sp))
         return StepResult(replace(state, cursor=candidate.key, status="active", awaiting=None), out)
-    answered = sum(1 for s in plan if s.answerable and s.key in state.answers and not state.answers[s.key].skipped)
-    skipped = sum(1 for s in plan if s.answerable and s.key in state.answers and state.answers[s.key].skipped)
-    done = Outbound(
-        sp.say(f"{flow.messages}.completed", title=flow.title.get(sp.lang), answered=answered, skipped=skipped)
-    )
+    counts = answer_counts(plan, state.answers)
+    done = Outbound(sp.say(f"{flow.messages}.completed", title=flow.title.get(sp.lang), **counts))
     return StepResult(replace(state, cursor=None, status="completed", awaiting=None), [*replies, done])
+
+
+def answer_state(answer: Answer | None) -> str:
+    """What became of a question: answered, unknown (分からない), skipped or unanswered."""
+    if answer is None:
+        return "unanswered"
+    return "skipped" if answer.skipped else "unknown" if answer.unknown else "answered"
+
+
+def answer_counts(plan: Plan, answers: Mapping[str, Answer]) -> dict[str, int]:
+    """How many of the plan's questions are in each state of `answer_state`."""
+    counts = dict.fromkeys(("answered", "unknown", "skipped", "unanswered"), 0)
+    for s in plan:
+        if s.answerable:
+            counts[answer_state(answers.get(s.key))] += 1
+    return counts
+
+
+def answer_tally(answers: Mapping[str, Answer]) -> dict[str, int]:
+    """The given answers by state (answered, unknown, skipped), without a plan: what /status shows.
+    A group's "one more?" is no question of the sheet and is not counted."""
+    counts = dict.fromkeys(("answered", "unknown", "skipped"), 0)
+    for key, answer in answers.items():
+        if not key.endswith(MORE):
+            counts[answer_state(answer)] += 1
+    return counts
 
 
 def _headings(flow: CompiledFlow, plan: Plan, position: int, sp: Speaker) -> list[Outbound]:
@@ -315,11 +418,10 @@ def _help(question: Question, sp: Speaker) -> Outbound:
 
 
 def _status(flow: CompiledFlow, state: FlowState, plan: Plan, current: Step, sp: Speaker) -> str:
-    answerable = [s for s in plan if s.answerable]
-    answered = sum(1 for s in answerable if s.key in state.answers)
+    counts = answer_counts(plan, state.answers)
     return sp.say(
-        "flow.status", answered=answered, total=len(answerable),
-        position=progress_line(flow, plan, current, sp),
+        "flow.status", done=sum(counts.values()) - counts["unanswered"], total=sum(counts.values()),
+        unknown=counts["unknown"], skipped=counts["skipped"], position=progress_line(flow, plan, current, sp),
     )
 
 

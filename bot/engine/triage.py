@@ -17,7 +17,7 @@ from bot.engine.flow import Answer
 from bot.engine.brief import CHECKLIST, CONTACTS, FIRST_STEPS, part_buttons
 from bot.engine.messages import Choice, Outbound
 from bot.engine.parse import Reprompt, clean_text, command_of, parse_choice, parse_yes_no
-from bot.engine.render import Speaker, yes_no_choices
+from bot.engine.render import Speaker, reprompt_text, yes_no_choices
 from bot.engine.step import FlowInput, FlowState, Recorded
 
 OFFER = "_offer"  # after an outcome: "file an incident report?" (no node id starts with _)
@@ -119,10 +119,10 @@ def triage_step(tree: CompiledTree, state: FlowState, inp: FlowInput, sp: Speake
                 raise Reprompt("reprompt.choice", n=len(node.options))
             value, raw = inp.choice, next(o.label.get(sp.lang) for o in node.options if o.value == inp.choice)
         else:
-            value = parse_choice(clean_text(inp.text), node.options)  # type: ignore[arg-type]
+            value = parse_choice(clean_text(inp.text), node.options, sp.words)  # type: ignore[arg-type]
             raw = clean_text(inp.text)
     except Reprompt as exc:
-        return TriageResult(state, [Outbound(sp.say(exc.key, **exc.params), kind="reprompt")])
+        return TriageResult(state, [Outbound(reprompt_text(exc, sp), kind="reprompt")])
 
     recorded = Recorded(node.id, raw, value)
     answers = {**state.answers, node.id: Answer(value, raw)}
@@ -159,7 +159,7 @@ def _offer_answer(tree: CompiledTree, state: FlowState, inp: FlowInput, sp: Spea
         else:
             wants = parse_yes_no(clean_text(inp.text), sp.words)
     except Reprompt as exc:
-        return TriageResult(state, [Outbound(sp.say(exc.key, **exc.params), kind="reprompt")])
+        return TriageResult(state, [Outbound(reprompt_text(exc, sp), kind="reprompt")])
     done = replace(state, cursor=None, status="completed")
     recorded = Recorded(OFFER, clean_text(inp.text) or str(inp.choice), wants)
     if not wants:

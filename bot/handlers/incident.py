@@ -70,8 +70,8 @@ def checked_answer(question: Question, given: str, sp: Speaker) -> Recorded:
     through the question's parser. Raises Reprompt, with what the flow would say, for a bad one."""
     offered = question_choices(question, sp)
     inp = FlowInput("message", choice=given) if offered else FlowInput("message", text=given)
-    value, raw = flow_step.parse_answer(question, inp, sp)  # the flow's own parsing, not a copy of it
-    return Recorded(question.id, raw, value)
+    reading = flow_step.parse_answer(question, inp, sp)  # the flow's own parsing, not a copy of it
+    return Recorded(question.id, reading.raw, reading.value, unknown=reading.unknown)
 
 
 def _prefill(ctx: Ctx, config: IncidentConfig, given: Mapping[str, str]) -> list[Recorded]:

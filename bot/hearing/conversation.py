@@ -15,7 +15,7 @@ from bot.engine.conversations import SHEET_RUNNER, register_runner, with_refs
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.messages import Outbound
 from bot.engine.parse import Reprompt, command_of
-from bot.engine.render import format_value
+from bot.engine.render import format_value, reprompt_text
 from bot.engine.step import FlowInput, FlowState, Recorded, StepResult, first_open, is_option, parse_answer, show_at, step
 from bot.hearing import menus
 from bot.hearing.counts import count, counted
@@ -129,10 +129,10 @@ def _change(ctx: Ctx, flow: CompiledFlow, state: FlowState, inp: FlowInput) -> S
         return StepResult(replace(state, status="paused", cursor=None), [Outbound(ctx.say("sheet.change_kept"))])
     else:
         try:
-            value, raw = parse_answer(current.question, inp, sp)
+            reading = parse_answer(current.question, inp, sp)
         except Reprompt as exc:
-            return StepResult(replace(state, awaiting=CHANGING), [Outbound(sp.say(exc.key, **exc.params), kind="reprompt")])
-        recorded = Recorded(current.key, raw, value)
+            return StepResult(replace(state, awaiting=CHANGING), [Outbound(reprompt_text(exc, sp), kind="reprompt")])
+        recorded = Recorded(current.key, reading.raw, reading.value, unknown=reading.unknown)
     answers = dict(state.answers)
     answers[recorded.key] = Answer(recorded.value, recorded.raw, recorded.skipped, recorded.unknown)
     new_plan = flow.plan(answers)

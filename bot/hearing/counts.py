@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Literal, Mapping
 
 from bot.engine.flow import MORE, Answer, Plan, Step
+from bot.engine.step import answer_state
 
 State = Literal["answered", "unknown", "skipped", "open"]
 
@@ -37,13 +38,9 @@ def counted(step: Step) -> bool:
 
 
 def state_of(answer: Answer | None) -> State:
-    if answer is None:
-        return "open"
-    if answer.unknown:
-        return "unknown"
-    if answer.skipped:
-        return "skipped"
-    return "answered"
+    """The engine's answer_state, in the sheet's words: a question nobody answered is open."""
+    state = answer_state(answer)
+    return "open" if state == "unanswered" else state  # type: ignore[return-value]
 
 
 def count(plan: Plan, answers: Mapping[str, Answer]) -> SheetCounts:

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.flow import Answer, Group
 from bot.engine.render import Speaker, format_value
+from bot.engine.step import answer_state
 from bot.hearing.sheet import load as load_sheet
 from bot.reports.markdown import md_text
 from bot.store.models import Company, utcnow
@@ -26,7 +27,7 @@ class Row:
     key: str
     question: str
     answer: str
-    state: str  # answered | skipped | unanswered
+    state: str  # answered | unknown | skipped | unanswered (bot.engine.step.answer_state)
     answered_at: str
     source: str
 
@@ -44,6 +45,11 @@ class HearingReport:
     summary: list[tuple[str, str]]
     sections: list[tuple[str, list[Row]]] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+
+    @property
+    def to_ask(self) -> list[Row]:
+        """The questions answered 分からない: what the expert asks at visit 1."""
+        return [row for _, rows in self.sections for row in rows if row.state == "unknown"]
 
 
 def _jst(moment: datetime | None) -> str:
@@ -73,7 +79,7 @@ async def build_report(session: AsyncSession, content: Content, company: Company
     status = "submitted" if view.submitted else ("completed" if view.counts.given and not view.counts.open else
                                                  "active" if view.counts.given else "none")
     report = HearingReport(
-        labels={k: say(f"report.{k}") for k in ("title", "no", "section", "question", "answer", "answered_at", "source", "summary", "answers")},
+        labels={k: say(f"report.{k}") for k in ("title", "no", "section", "question", "answer", "answered_at", "source", "summary", "answers", "to_ask")},
         summary=[
             (say("report.company"), company.name),
             (say("report.course"), say(f"course.{company.course}")),
@@ -93,7 +99,7 @@ async def build_report(session: AsyncSession, content: Content, company: Company
             if step.section_index != index:
                 continue
             answer = answers.get(step.key)
-            state = "unanswered" if answer is None else "skipped" if answer.skipped else "answered"
+            state = answer_state(answer)
             question = step.question.text.get(lang)
             if step.group is not None:
                 question = f"[{_group_name(step.group, lang)} #{step.entry}] {question}"
@@ -142,6 +148,9 @@ def to_markdown(report: HearingReport) -> str:
         out.append("| " + " | ".join(md_text(c) for c in table.columns) + " |")
         out.append("|" + "---|" * len(table.columns))
         out += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in table.rows]
+    if report.to_ask:
+        out += ["", f"## {labels['to_ask']}", ""]
+        out += [f"- {row.number}. {md_text(row.question)}" for row in report.to_ask]
     out += ["", f"## {labels['answers']}"]
     for title, rows in report.sections:
         out += ["", f"### {md_text(title)}", ""]
@@ -149,7 +158,7 @@ def to_markdown(report: HearingReport) -> str:
         out.append("|---:|---|---|---|")
         for row in rows:
             answer = md_text(row.answer)
-            if row.state == "unanswered":
+            if row.state in ("unanswered", "unknown"):
                 answer = f"**{answer}**"  # what the expert must ask at the visit
             out.append(f"| {row.number} | {md_text(row.question)} | {answer} | {row.answered_at} |")
     return "\n".join(out) + "\n"
@@ -224,7 +233,7 @@ def to_xlsx(report: HearingReport) -> bytes:
     missing: set[int] = set()
     for title, section_rows in report.sections:
         for row in section_rows:
-            if row.state == "unanswered":
+            if row.state in ("unanswered", "unknown"):
                 missing.add(len(rows))
             rows.append([row.number, title, row.question, row.answer, row.answered_at, row.source])
     table(answers, header, rows, missing)
@@ -245,7 +254,7 @@ def to_chat(report: HearingReport) -> list[str]:
     for title, rows in report.sections:
         lines = [f"■ {title}"]
         for row in rows:
-            mark = "❗" if row.state == "unanswered" else ""
+            mark = "❗" if row.state in ("unanswered", "unknown") else ""
             lines.append(f"{row.number}. {row.question}\n　→ {mark}{row.answer}")
         messages.append("\n".join(lines))
     return messages

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -153,6 +154,8 @@ class AnswerRow(Base):
     raw_text: Mapped[str] = mapped_column(Text)
     value: Mapped[Any] = mapped_column(JSONValue, nullable=True)
     skipped: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 分からない: an answer of its own (value None, or the question's own 分からない option), not a skip.
+    unknown: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

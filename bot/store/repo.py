@@ -64,7 +64,7 @@ _ACTIVE_CONVERSATION = (
 )
 _INSERT_ANSWER = table_of(AnswerRow).insert()
 _ANSWERS = (
-    select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped)
+    select(AnswerRow.question_key, AnswerRow.value, AnswerRow.raw_text, AnswerRow.skipped, AnswerRow.unknown)
     .where(AnswerRow.conversation_id == bindparam("conversation_id"))
     .order_by(AnswerRow.id)
 )
@@ -342,7 +342,7 @@ async def start_conversation(
 async def load_answers(session: AsyncSession, conversation_id: int) -> dict[str, Answer]:
     """The latest answer per question key (answers are append-only)."""
     rows = await session.execute(_ANSWERS, {"conversation_id": conversation_id})
-    return {key: Answer(value, raw, skipped) for key, value, raw, skipped in rows}
+    return {key: Answer(value, raw, skipped, unknown) for key, value, raw, skipped, unknown in rows}
 
 
 async def answer_history(session: AsyncSession, conversation_id: int) -> list[AnswerRow]:
@@ -361,7 +361,8 @@ async def append_answers(
     rows = [
         {
             "conversation_id": conversation_id, "question_key": item.key, "raw_text": item.raw,
-            "value": item.value, "skipped": item.skipped, "answered_at": now,
+            "value": item.value, "skipped": item.skipped, "unknown": item.unknown,
+            "answered_at": now,
         }
         for item in recorded
     ]

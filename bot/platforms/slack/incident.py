@@ -22,7 +22,7 @@ from typing import Any
 from bot.content.models import Question
 from bot.engine.messages import Inbound
 from bot.engine.parse import Reprompt
-from bot.engine.render import DEFAULT_TEXT_MAX, Speaker, question_choices
+from bot.engine.render import DEFAULT_TEXT_MAX, Speaker, question_choices, reprompt_text
 from bot.handlers.incident import checked_answer, short_path
 from bot.policy import Action, actor_for, decide
 from bot.platforms.slack import payloads
@@ -235,7 +235,7 @@ def field_errors(dialogue: Dialogue, submitted: Submission) -> dict[str, str]:
 def _error_text(sp: Speaker, question: Question, exc: Reprompt) -> str:
     if question_choices(question, sp):
         return fit(sp.say("slack.choose"), ERROR_TEXT)  # a menu: "choose one", not "type a number"
-    return fit(sp.say(exc.key, **exc.params), ERROR_TEXT)
+    return fit(reprompt_text(exc, sp), ERROR_TEXT)
 
 
 async def file(dialogue: Dialogue, submitted: Submission) -> None:

@@ -3,7 +3,7 @@ sheet_answers (append-only, with who answered), conversations.sheet_seen; each c
 completed hearing conversation, else the latest one worked on) are copied into its sheet
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -86,10 +86,10 @@ def _copy_person_sheets() -> None:
         bind.execute(
             sa.text(
                 "INSERT INTO sheet_answers (sheet_id, question_key, raw_text, value, skipped, unknown, "
-                "person_id, answered_at) SELECT :sheet, question_key, raw_text, value, skipped, :no, "
+                "person_id, answered_at) SELECT :sheet, question_key, raw_text, value, skipped, unknown, "
                 ":person, answered_at FROM answers WHERE conversation_id = :conversation ORDER BY id"
             ),
-            {"sheet": sheet_id, "person": person_id, "conversation": conversation_id, "no": False},
+            {"sheet": sheet_id, "person": person_id, "conversation": conversation_id},
         )
 
 
