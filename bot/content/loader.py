@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from bot.content.models import (
     FLOW_WORDS,
     ContactBook,
+    FindingsFile,
     FlowIndex,
     Group,
     IntakeConfig,
@@ -26,6 +27,7 @@ from bot.content.models import (
 )
 from bot.content.response import ResponseContent, load_response
 from bot.content.desk import desk_facts, with_facts
+from bot.content.findings import load_findings
 from bot.content.yamlio import ContentYamlError, load_yaml
 from bot.engine.flow import CompiledFlow
 from bot.engine.i18n import MessageBook, placeholders
@@ -64,6 +66,7 @@ class Content:
     contacts: ContactBook | None
     response: ResponseContent
     intake: IntakeConfig | None = None  # content/intake.yaml: the bot's tasks for free text
+    findings: FindingsFile = FindingsFile()  # content/hearing/findings.yaml: the briefing's rules
 
     def hearing_flow(self, course: str) -> CompiledFlow | None:
         return next((f for f in self.flows.values() if f.definition.course == course), None)
@@ -177,6 +180,7 @@ def _check_flow(
                     ok = False
                 if isinstance(item, Group):
                     ok &= _check_when(c, path, where, item.when, seen, flow_id)
+                    ok &= _check_sheet_name(c, path, where, item)
                     seen[item.id] = item
                     inner: dict[str, Question | Group] = dict(seen)
                     for question in item.items:
@@ -191,6 +195,26 @@ def _check_flow(
                 else:
                     ok &= _check_when(c, path, where, item.when, seen, flow_id)
                     seen[item.id] = item
+    return ok
+
+
+SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
+SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+
+
+def _check_sheet_name(c: _Collector, path: Path, where: str, group: Group) -> bool:
+    """A group's label names its table's sheet in the XLSX report: Excel refuses a longer name or
+    one of []:*?/\\ in it, and a name cut short would be a guess at what it said."""
+    if group.label is None:
+        c.add(path, where + ".label", f"a group needs a label (at most {SHEET_NAME_MAX} characters): it names the report's sheet")
+        return False
+    ok = True
+    for lang in ("ja", "en"):
+        text = group.label.get(lang)
+        if len(text) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN & set(text):
+            c.add(path, f"{where}.label.{lang}",
+                  f"{text!r} names a sheet of the report: at most {SHEET_NAME_MAX} characters, none of []:*?/\\")
+            ok = False
     return ok
 
 
@@ -308,6 +332,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
                 flows[definition.id] = CompiledFlow.from_parts(
                     definition, {k: p for k, (_, p) in parts.items()}
                 )
+    findings = load_findings(c, directory / "hearing" / "findings.yaml", flows.values())
     contacts_path = directory / "contacts.yaml"
     contacts = c.model(contacts_path, ContactBook, required=False)
     if contacts:
@@ -320,7 +345,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
             for word in FLOW_WORDS:
                 if f"{flow.messages}.{word}" not in messages.messages:
                     c.add(directory / "messages", f"messages.{flow.messages}.{word}", f"flow {flow.id!r} needs this message")
-    if c.issues or messages is None or lexicon is None:
+    if c.issues or messages is None or lexicon is None or findings is None:
         return c, None
     content = Content(
         directory=directory,
@@ -331,6 +356,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         contacts=contacts,
         response=response,
         intake=intake,
+        findings=findings,
     )
     return c, content
 
