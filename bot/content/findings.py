@@ -27,12 +27,14 @@ def hearing_questions(flows: Iterable[CompiledFlow]) -> dict[str, Question]:
     return found
 
 
-def load_findings(c: _Collector, path: Path, flows: Iterable[CompiledFlow]) -> FindingsFile | None:
+def load_findings(c: _Collector, path: Path, flows: Iterable[CompiledFlow] | None) -> FindingsFile | None:
+    """`flows` None: a hearing flow is broken and reported on its own, so the questions it would
+    have are not known and the references are not checked (or each would be reported twice)."""
     from bot.content.loader import _value_problem
 
     findings = c.model(path, FindingsFile)
-    if findings is None:
-        return None
+    if findings is None or flows is None:
+        return findings
     questions = hearing_questions(flows)
     ok = True
     for index, question_id in enumerate(findings.profile):

@@ -152,6 +152,10 @@ def _load_parts(c: _Collector, directory: Path) -> dict[str, tuple[Path, Part]]:
         if part.id in parts:
             c.add(path, "id", f"part id {part.id!r} is also used in {c.rel(parts[part.id][0])}")
             continue
+        groups = [(s, i) for s in part.sections for i in s.items if isinstance(i, Group)]
+        if not all([_check_sheet_name(c, path, f"sections[{s.id}].items[{i.id}]", i) for s, i in groups]):
+            c.invalid_parts.add(path.stem)
+            continue
         parts[part.id] = (path, part)
     return parts
 
@@ -180,7 +184,6 @@ def _check_flow(
                     ok = False
                 if isinstance(item, Group):
                     ok &= _check_when(c, path, where, item.when, seen, flow_id)
-                    ok &= _check_sheet_name(c, path, where, item)
                     seen[item.id] = item
                     inner: dict[str, Question | Group] = dict(seen)
                     for question in item.items:
@@ -200,20 +203,27 @@ def _check_flow(
 
 SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
 SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+SHEET_MESSAGES = "report.sheet_"  # the messages that name the XLSX report's own sheets
+
+
+def sheet_name_problem(text: str) -> str | None:
+    """Excel refuses a sheet name over 31 characters or with one of []:*?/\\ in it, and a name cut
+    short would be a guess at what it said: the report's sheet names are checked here instead."""
+    if len(text) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN & set(text):
+        return f"{text!r} names a sheet of the report: at most {SHEET_NAME_MAX} characters, none of []:*?/\\"
+    return None
 
 
 def _check_sheet_name(c: _Collector, path: Path, where: str, group: Group) -> bool:
-    """A group's label names its table's sheet in the XLSX report: Excel refuses a longer name or
-    one of []:*?/\\ in it, and a name cut short would be a guess at what it said."""
+    """A group's label names its table's sheet in the XLSX report."""
     if group.label is None:
         c.add(path, where + ".label", f"a group needs a label (at most {SHEET_NAME_MAX} characters): it names the report's sheet")
         return False
     ok = True
     for lang in ("ja", "en"):
-        text = group.label.get(lang)
-        if len(text) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN & set(text):
-            c.add(path, f"{where}.label.{lang}",
-                  f"{text!r} names a sheet of the report: at most {SHEET_NAME_MAX} characters, none of []:*?/\\")
+        problem = sheet_name_problem(group.label.get(lang))
+        if problem:
+            c.add(path, f"{where}.label.{lang}", problem)
             ok = False
     return ok
 
@@ -271,6 +281,10 @@ def _check_messages(c: _Collector, path: Path, messages: Messages) -> None:
         if "desk_hours" in placeholders(text.ja) | placeholders(text.en):
             # Only left when programme.yaml has no desk.hours_text to put there (bot/content/desk.py).
             c.add(path, f"messages.{key}", "says {desk_hours} but content/programme.yaml has no desk.hours_text")
+        for lang in ("ja", "en") if key.startswith(SHEET_MESSAGES) else ():
+            problem = sheet_name_problem(text.get(lang))
+            if problem:
+                c.add(path, f"messages.{key}.{lang}", problem)
         if placeholders(text.ja) != placeholders(text.en):
             c.add(
                 path, f"messages.{key}",
@@ -332,7 +346,8 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
                 flows[definition.id] = CompiledFlow.from_parts(
                     definition, {k: p for k, (_, p) in parts.items()}
                 )
-    findings = load_findings(c, directory / "hearing" / "findings.yaml", flows.values())
+    every_flow = index is not None and all(d.id in flows for d in index.flows)
+    findings = load_findings(c, directory / "hearing" / "findings.yaml", flows.values() if every_flow else None)
     contacts_path = directory / "contacts.yaml"
     contacts = c.model(contacts_path, ContactBook, required=False)
     if contacts:

@@ -1,4 +1,4 @@
-"""/report [COMPANY]: the hearing report in chat.
+"""/report [COMPANY]: the hearing briefing in chat.
 
 A member sees their own answers, a lead their company's, an assigned expert or the secretariat the
 company they name. A refusal and an unknown company name get the same answer."""
@@ -8,7 +8,8 @@ from __future__ import annotations
 from bot.engine.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.policy import Action, Resource, Role
-from bot.reports.hearing import build_report, company_hearing, to_chat
+from bot.reports.hearing import build_report, to_chat
+from bot.reports.sheet import SheetAnswers, sheet_answers
 from bot.store import repo
 
 
@@ -20,21 +21,16 @@ async def handle_report(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound]
         company = await repo.company_by_name(ctx.session, name) if name else None
         if not name:
             return [Outbound(ctx.say("report.usage"), kind="error")]
-    flow_ids = list(ctx.content.flows)
-    conversation = None
-    if company is not None:
-        if ctx.person.role == Role.MEMBER:
-            conversation = await repo.latest_conversation(ctx.session, ctx.person.id, flow_ids)
-        else:
-            conversation = await company_hearing(ctx.session, company.id, flow_ids)
+    flow = ctx.content.hearing_flow(company.course) if company is not None else None
+    sheet: SheetAnswers | None = None
+    if company is not None and flow is not None:
+        own = ctx.person.id if ctx.person.role == Role.MEMBER else None
+        sheet = await sheet_answers(ctx.session, company, flow, person_id=own)
     resource = Resource(
         company_id=company.id if company else None,
-        owner_id=conversation.person_id if conversation else ctx.person.id,
+        owner_id=sheet.owner_id if sheet and sheet.owner_id is not None else ctx.person.id,
         name=company.name if company else name[:100],
     )
-    if not ctx.may(Action.READ_HEARING, resource) or company is None:
+    if not ctx.may(Action.READ_HEARING, resource) or company is None or sheet is None:
         return [Outbound(ctx.say("report.not_available"), kind="error")]
-    report = await build_report(ctx.session, ctx.content, company, ctx.lang, conversation)
-    if report is None:
-        return [Outbound(ctx.say("report.not_available"), kind="error")]
-    return [Outbound(text) for text in to_chat(report)]
+    return [Outbound(text) for text in to_chat(build_report(ctx.content, company, ctx.lang, sheet))]

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.content.loader import Content
 from bot.engine.flow import MORE
 from bot.incidents.service import OPEN
-from bot.reports.hearing import company_hearing
+from bot.reports.sheet import sheet_answers
 from bot.store import repo
 from bot.store.models import Company, Incident, Person, Visit
 
@@ -64,10 +64,9 @@ class OverviewRow:
 async def company_rows(session: AsyncSession, content: Content, lang: str, now: datetime) -> list[OverviewRow]:
     """Every company's row; the next visit is the first scheduled one that has not begun at `now`."""
     rows = []
-    flow_ids = list(content.flows)
     upcoming = await _next_visits(session, now)
     for company in await repo.list_companies(session):
-        rows.append(await _row(session, content, company, flow_ids, upcoming.get(company.id)))
+        rows.append(await _row(session, content, company, upcoming.get(company.id)))
     return rows
 
 
@@ -85,22 +84,18 @@ async def _next_visits(session: AsyncSession, now: datetime) -> dict[int, NextVi
 
 
 async def _row(
-    session: AsyncSession, content: Content, company: Company, flow_ids: list[str], next_visit: NextVisit | None,
+    session: AsyncSession, content: Content, company: Company, next_visit: NextVisit | None,
 ) -> OverviewRow:
     members = int(await session.scalar(select(func.count()).where(Person.company_id == company.id)) or 0)
-    conversation = await company_hearing(session, company.id, flow_ids)
     answered = questions = 0
     status = "none"
-    if conversation is not None:
-        flow = await repo.flow_of(session, conversation)
-        answers = await repo.load_answers(session, conversation.id)
-        plan = [s for s in flow.plan(answers) if s.answerable and s.question.id != MORE]
+    course_flow = content.hearing_flow(company.course)
+    if course_flow is not None:
+        sheet = await sheet_answers(session, company, course_flow)
+        plan = [s for s in sheet.flow.plan(sheet.answers) if s.answerable and s.question.id != MORE]
         questions = len(plan)
-        answered = sum(1 for s in plan if s.key in answers)
-        status = conversation.status
-    else:
-        flow = content.hearing_flow(company.course)
-        questions = len([s for s in flow.plan({}) if s.answerable and s.question.id != MORE]) if flow else 0
+        answered = sum(1 for s in plan if s.key in sheet.answers)
+        status = sheet.status
     counts = dict(
         (await session.execute(
             select(Incident.severity, func.count())
