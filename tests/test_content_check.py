@@ -335,3 +335,61 @@ def test_a_message_naming_the_desk_hours_needs_them_in_programme(content_dir: Pa
     replace_text(content_dir / "programme.yaml", '  hours_text: {ja: "平日 9:00〜17:00", en: "weekdays 9:00-17:00 JST"}', "")
     issues = check_content(content_dir)
     assert any("desk_hours" in i.problem and i.file.startswith("content/messages/") for i in issues), issues
+
+
+FINDINGS = "content/hearing/findings.yaml"
+
+
+def finding(data: dict[str, Any], finding_id: str) -> dict[str, Any]:
+    for entry in data["findings"]:
+        if entry["id"] == finding_id:
+            return entry
+    raise AssertionError(f"no finding {finding_id!r} in the real content any more; update this test")
+
+
+def test_a_finding_naming_an_unknown_question(content_dir: Path) -> None:
+    edit(content_dir, "hearing/findings.yaml",
+         lambda data: finding(data, "no_mfa").update(when={"question": "two_factor", "equals": "none"}))
+    [issue] = only(check_content(content_dir), FINDINGS)
+    assert issue.path == "findings[no_mfa].when.question"
+    assert issue.problem == "'two_factor' is not a question of a hearing flow"
+
+
+def test_a_finding_on_a_question_inside_a_group_is_refused(content_dir: Path) -> None:
+    # a group's answers are per entry (process 1, 2…): a rule cannot say which one it means
+    edit(content_dir, "hearing/findings.yaml",
+         lambda data: finding(data, "no_mfa").update(when={"question": "process_impact", "equals": "high"}))
+    [issue] = only(check_content(content_dir), FINDINGS)
+    assert issue.path == "findings[no_mfa].when.question"
+
+
+def test_a_finding_testing_a_value_the_question_does_not_have(content_dir: Path) -> None:
+    edit(content_dir, "hearing/findings.yaml",
+         lambda data: finding(data, "vpn_patching_unknown")["when"][1].update(equals="dont_know"))
+    [issue] = only(check_content(content_dir), FINDINGS)
+    assert issue.path == "findings[vpn_patching_unknown].when"
+    assert "'dont_know' is not an answer of 'vpn_updates'" in issue.problem
+
+
+def test_a_finding_needs_a_source_and_a_profile_question_must_exist(content_dir: Path) -> None:
+    def change(data: dict[str, Any]) -> None:
+        finding(data, "no_backup").pop("source")
+        data["profile"].append("headcount")
+
+    edit(content_dir, "hearing/findings.yaml", change)
+    [issue] = only(check_content(content_dir), FINDINGS)
+    assert issue.path == "findings[no_backup].source" and "missing" in issue.problem
+    edit(content_dir, "hearing/findings.yaml", lambda data: finding(data, "no_backup").update(source="seed:000 ヒアリング"))
+    [issue] = only(check_content(content_dir), FINDINGS)
+    assert (issue.path, issue.problem) == ("profile[7]", "'headcount' is not a question of a hearing flow")
+
+
+def test_a_sheet_name_over_excels_limit_is_refused(content_dir: Path) -> None:
+    long = "Impact, RTO and RPO per key business process"  # 44 characters: Excel refuses it
+    edit_item(content_dir, "business_processes", lambda g: g["label"].update(en=long))
+    [issue] = only(check_content(content_dir), COMMON)
+    assert issue.path == "sections[business_impact].items[business_processes].label.en"
+    assert "at most 31 characters" in issue.problem
+    edit(content_dir, "messages/report.yaml", lambda data: data["messages"]["report.sheet_sources"].update(ja="出典/参考"))
+    issues = check_content(content_dir)
+    assert any(i.path == "messages.report.sheet_sources.ja" and "none of" in i.problem for i in issues), issues

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from bot.engine.runtime import Runtime
 from bot.reports import hearing
 from bot.reports.cells import csv_text, looks_like_formula
-from bot.reports.hearing import to_xlsx
+from bot.reports.workbook import to_xlsx
 from bot.store import repo
 from scheduler.events import EventSpec, add_event
 from scheduler.visits import VisitSpec, add_visit
@@ -62,7 +62,7 @@ async def test_hearing_xlsx_holds_no_formula(convo: Convo, tmp_path: Path) -> No
     # answers are people's text too: put every dangerous start into the report's answer cells
     rows = [row for _, section in report.sections for row in section]
     for row, text in zip(rows, DANGEROUS):
-        row.answer = text
+        row.answer, row.value = text, None  # a text answer, where a number answer would be a number cell
     path = tmp_path / "r.xlsx"
     path.write_bytes(to_xlsx(report))
 

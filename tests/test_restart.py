@@ -117,9 +117,9 @@ def test_killed_mid_hearing_resumes_in_a_new_process(
     exported = run_cli("export", "hearing", "--company", "株式会社サンプル", "--format", "md", "--output", str(markdown))
     assert exported.returncode == 0, exported.stderr
     report = markdown.read_text(encoding="utf-8")
-    assert "# ヒアリングシート結果報告書" in report and "回答完了" in report
+    assert "# ヒアリングシート結果報告書" in report and "全問回答（未提出）" in report
     answered = [k for k, _ in script if not k.endswith(MORE)]
-    assert f"{len(answered)} / {len(answered)} 問" in report
+    assert f"- **回答済み**: {len(answered)}" in report and "- **未回答**: 0" in report
     assert "| 業務 | 依存するシステム |" in report  # the per-process impact/RTO/RPO table
     assert "4時間" in report
     assert resume_key  # the resume point is a real question of the script
@@ -128,7 +128,7 @@ def test_killed_mid_hearing_resumes_in_a_new_process(
     exported = run_cli("export", "hearing", "--company", "株式会社サンプル", "--format", "xlsx", "--output", str(workbook_path))
     assert exported.returncode == 0, exported.stderr
     workbook = load_workbook(workbook_path)
-    assert workbook.sheetnames[:2] == ["概要", "回答"]
+    assert workbook.sheetnames[:2] == ["概要", "確認事項"] and workbook.sheetnames[-2:] == ["回答", "出典"]
     answers = workbook["回答"]
     assert answers.max_row == len(answered) + 1
     assert answers["C1"].value == "質問"

@@ -32,11 +32,13 @@ def export_hearing(
     lang: Lang = typer.Option(Lang.ja, "--lang"),
     actor: Optional[str] = AS_OPTION,
 ) -> None:
-    """Write the hearing sheet report (ヒアリングシート結果報告書) the expert reads before visit 1."""
+    """Write the expert's briefing (ヒアリングシート結果報告書) for visit 1: a summary page with
+    findings and what to clarify, the impact table, the answers by section, the sources."""
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
-    from bot.reports.hearing import company_report, to_markdown, to_xlsx
+    from bot.reports.hearing import company_report, to_markdown
+    from bot.reports.workbook import to_xlsx
     from bot.store import repo
 
     async def go() -> None:
@@ -45,8 +47,10 @@ def export_hearing(
             async with application.sessions() as session:
                 found = await repo.company_by_name(session, company)
                 report = await company_report(session, application.content, found, lang.value) if found else None
-            if report is None:
+            if found is None:
                 fail(f"no company named {company!r}")
+            if report is None:
+                fail(f"no hearing sheet in content for the course of {company!r}")
             write_output(output, to_markdown(report) if fmt is ReportFormat.md else to_xlsx(report), force=force)
 
     run(go)

@@ -46,7 +46,7 @@ def overview(
 
         write_csv(sys.stdout, [header, *table])
         return
-    from bot.reports.hearing import display_width
+    from bot.reports.width import display_width
 
     widths = [max(display_width(x) for x in [h, *(row[i] for row in table)]) for i, h in enumerate(header)]
     for row in [header, *table]:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from bot.content.models import (
     FLOW_WORDS,
     ContactBook,
+    FindingsFile,
     FlowIndex,
     Group,
     IntakeConfig,
@@ -26,6 +27,7 @@ from bot.content.models import (
 )
 from bot.content.response import ResponseContent, load_response
 from bot.content.desk import desk_facts, with_facts
+from bot.content.findings import load_findings
 from bot.content.yamlio import ContentYamlError, load_yaml
 from bot.engine.flow import CompiledFlow
 from bot.engine.i18n import MessageBook, placeholders
@@ -64,6 +66,7 @@ class Content:
     contacts: ContactBook | None
     response: ResponseContent
     intake: IntakeConfig | None = None  # content/intake.yaml: the bot's tasks for free text
+    findings: FindingsFile = FindingsFile()  # content/hearing/findings.yaml: the briefing's rules
 
     def hearing_flow(self, course: str) -> CompiledFlow | None:
         return next((f for f in self.flows.values() if f.definition.course == course), None)
@@ -149,6 +152,10 @@ def _load_parts(c: _Collector, directory: Path) -> dict[str, tuple[Path, Part]]:
         if part.id in parts:
             c.add(path, "id", f"part id {part.id!r} is also used in {c.rel(parts[part.id][0])}")
             continue
+        groups = [(s, i) for s in part.sections for i in s.items if isinstance(i, Group)]
+        if not all([_check_sheet_name(c, path, f"sections[{s.id}].items[{i.id}]", i) for s, i in groups]):
+            c.invalid_parts.add(path.stem)
+            continue
         parts[part.id] = (path, part)
     return parts
 
@@ -191,6 +198,33 @@ def _check_flow(
                 else:
                     ok &= _check_when(c, path, where, item.when, seen, flow_id)
                     seen[item.id] = item
+    return ok
+
+
+SHEET_NAME_MAX = 31  # Excel's limit on a sheet name
+SHEET_NAME_FORBIDDEN = frozenset("[]:*?/\\")
+SHEET_MESSAGES = "report.sheet_"  # the messages that name the XLSX report's own sheets
+
+
+def sheet_name_problem(text: str) -> str | None:
+    """Excel refuses a sheet name over 31 characters or with one of []:*?/\\ in it, and a name cut
+    short would be a guess at what it said: the report's sheet names are checked here instead."""
+    if len(text) > SHEET_NAME_MAX or SHEET_NAME_FORBIDDEN & set(text):
+        return f"{text!r} names a sheet of the report: at most {SHEET_NAME_MAX} characters, none of []:*?/\\"
+    return None
+
+
+def _check_sheet_name(c: _Collector, path: Path, where: str, group: Group) -> bool:
+    """A group's label names its table's sheet in the XLSX report."""
+    if group.label is None:
+        c.add(path, where + ".label", f"a group needs a label (at most {SHEET_NAME_MAX} characters): it names the report's sheet")
+        return False
+    ok = True
+    for lang in ("ja", "en"):
+        problem = sheet_name_problem(group.label.get(lang))
+        if problem:
+            c.add(path, f"{where}.label.{lang}", problem)
+            ok = False
     return ok
 
 
@@ -247,6 +281,10 @@ def _check_messages(c: _Collector, path: Path, messages: Messages) -> None:
         if "desk_hours" in placeholders(text.ja) | placeholders(text.en):
             # Only left when programme.yaml has no desk.hours_text to put there (bot/content/desk.py).
             c.add(path, f"messages.{key}", "says {desk_hours} but content/programme.yaml has no desk.hours_text")
+        for lang in ("ja", "en") if key.startswith(SHEET_MESSAGES) else ():
+            problem = sheet_name_problem(text.get(lang))
+            if problem:
+                c.add(path, f"messages.{key}.{lang}", problem)
         if placeholders(text.ja) != placeholders(text.en):
             c.add(
                 path, f"messages.{key}",
@@ -308,6 +346,8 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
                 flows[definition.id] = CompiledFlow.from_parts(
                     definition, {k: p for k, (_, p) in parts.items()}
                 )
+    every_flow = index is not None and all(d.id in flows for d in index.flows)
+    findings = load_findings(c, directory / "hearing" / "findings.yaml", flows.values() if every_flow else None)
     contacts_path = directory / "contacts.yaml"
     contacts = c.model(contacts_path, ContactBook, required=False)
     if contacts:
@@ -320,7 +360,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
             for word in FLOW_WORDS:
                 if f"{flow.messages}.{word}" not in messages.messages:
                     c.add(directory / "messages", f"messages.{flow.messages}.{word}", f"flow {flow.id!r} needs this message")
-    if c.issues or messages is None or lexicon is None:
+    if c.issues or messages is None or lexicon is None or findings is None:
         return c, None
     content = Content(
         directory=directory,
@@ -331,6 +371,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         contacts=contacts,
         response=response,
         intake=intake,
+        findings=findings,
     )
     return c, content
 

@@ -173,6 +173,30 @@ class Part(Strict):
     sections: list[Section] = Field(min_length=1)
 
 
+class Finding(Strict):
+    """A rule of the expert's briefing: when its conditions hold on the hearing's answers (all of
+    them, as in a question's `when:`), the report lists its text as a finding, with its source."""
+
+    id: Id
+    when: When
+    text: Text
+    source: str = Field(min_length=1)  # only what the source says: the finding is shown as its claim
+
+
+class FindingsFile(Strict):
+    """content/hearing/findings.yaml: the questions shown as the company's profile on the report's
+    summary page, and the finding rules, in the order the report lists them."""
+
+    profile: list[Id] = Field(default_factory=list)
+    findings: list[Finding] = Field(default_factory=list)
+
+    @field_validator("findings")
+    @classmethod
+    def _unique_ids(cls, findings: list[Finding]) -> list[Finding]:
+        refuse_duplicates("finding ids", [f.id for f in findings])
+        return findings
+
+
 # What a flow says of itself, under its own key prefix (`messages:`): a hearing's pause tells how
 # to resume a hearing, an incident report's how to resume a report.
 FLOW_WORDS = ("started", "resumed", "paused", "cancel_confirm", "cancelled", "completed")

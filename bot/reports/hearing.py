@@ -1,9 +1,16 @@
-"""ヒアリングシート結果報告書: the hearing report the expert reads before visit 1 (Markdown, XLSX)."""
+"""ヒアリングシート結果報告書: the briefing the expert reads before visit 1.
+
+First a summary page (the company's profile, who answered, completion, the findings of the rules in
+content/hearing/findings.yaml, what to clarify at visit 1, the per-process impact table sorted by
+impact), then the answers by section, then the sources. Built from `SheetAnswers` only
+(bot/reports/sheet.py), so it does not care whose conversation the answers came from. Markdown and
+chat here; the XLSX workbook in bot/reports/workbook.py.
+"""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Sequence, Set
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,40 +18,89 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
-from bot.engine.flow import Answer, Group
+from bot.content.models import Condition, Group, Question
+from bot.engine.flow import MORE, Answer, Step, condition_holds
+from bot.engine.parse import SCALE_ORDER
 from bot.engine.render import Speaker, format_value
-from bot.engine.step import answer_state
-from bot.hearing.sheet import load as load_sheet
 from bot.reports.markdown import md_text
+from bot.reports.sheet import SheetAnswers, answer_is_unknown, sheet_answers
 from bot.store.models import Company, utcnow
 
 TOKYO = ZoneInfo("Asia/Tokyo")
+TO_CLARIFY = ("unknown", "skipped", "unanswered")  # the states the expert asks about at visit 1
+LABELS = (
+    "title", "summary", "profile", "respondents", "completion", "findings", "no_findings", "clarify",
+    "no_clarify", "answers", "sources", "no", "section", "question", "answer", "state", "answered_by",
+    "source", "used_by", "sheet_summary", "sheet_clarify", "sheet_answers", "sheet_sources",
+    *(f"state_{state}" for state in ("answered", "unknown", "skipped", "unanswered")),
+)
+
+Cell = str | float | None  # a table cell: text, or a number shown in its column's number format
 
 
 @dataclass
 class Row:
     number: int
     key: str
+    section: str
     question: str
-    answer: str
-    state: str  # answered | unknown | skipped | unanswered (bot.engine.step.answer_state)
-    answered_at: str
-    source: str
+    answer: str  # as people read it
+    state: str  # answered | unknown | skipped | unanswered
+    answered_by: str = ""
+    value: float | None = None  # a number or duration answer as a number, for the XLSX cell
+    number_format: str | None = None  # the XLSX format of `value` ('#,##0"人"', '0.0"時間"')
+
+
+@dataclass
+class Fact:
+    """A line of the profile: a label and a value, a number answer also as a number."""
+
+    label: str
+    text: str
+    value: float | None = None
+    number_format: str | None = None
+
+
+@dataclass
+class Column:
+    title: str
+    number_format: str | None = None  # its cells are numbers (or empty) in this format
 
 
 @dataclass
 class Table:
     title: str
-    columns: list[str]
-    rows: list[list[str]]
+    sheet: str  # the XLSX sheet: the group's label (content check keeps it a valid sheet name)
+    columns: list[Column]
+    rows: list[list[Cell]]
+
+
+@dataclass
+class FindingLine:
+    id: str
+    text: str
+    source: int  # its number in HearingReport.sources
+
+
+@dataclass
+class Source:
+    number: int
+    text: str
+    used_by: str  # "所見 1, 2" / "No 3, 4": what cites it
 
 
 @dataclass
 class HearingReport:
     labels: dict[str, str]
-    summary: list[tuple[str, str]]
-    sections: list[tuple[str, list[Row]]] = field(default_factory=list)
+    profile: list[Fact]
+    respondents: list[tuple[str, int]]  # who answered, and how many answers each
+    completion: list[tuple[str, str | int]]
+    findings: list[FindingLine] = field(default_factory=list)
+    clarify: list[Row] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
+    sections: list[tuple[str, list[Row]]] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+    several_respondents: bool = False  # show who answered each row
 
     @property
     def to_ask(self) -> list[Row]:
@@ -57,56 +113,65 @@ def _jst(moment: datetime | None) -> str:
 
 
 async def company_report(session: AsyncSession, content: Content, company: Company, lang: str) -> HearingReport | None:
-    """The company's hearing report, from its shared sheet."""
-    return await build_report(session, content, company, lang)
-
-
-async def build_report(session: AsyncSession, content: Content, company: Company, lang: str) -> HearingReport | None:
-    """The report of the company's sheet; with nothing answered yet, every question, unanswered."""
-    sp = Speaker(lang, content.book, content.words, utcnow().astimezone(TOKYO).date())
-    view = await load_sheet(session, content, company)
-    if view is None:
+    """The company's briefing from its shared sheet; None when its course has no hearing flow."""
+    flow = content.hearing_flow(company.course)
+    if flow is None:
         return None
-    flow = view.flow
-    answers = view.answers
-    answered_at = {key: g.answered_at for key, g in view.given.items()}
-    respondent = sp.say("unit.list_join").join(view.answerers())
-    sheet = view.sheet
+    return build_report(content, company, lang, await sheet_answers(session, company, flow))
 
+
+def state_of(answer: Answer | None) -> str:
+    if answer is None:
+        return "unanswered"
+    if answer.skipped:
+        return "skipped"
+    return "unknown" if answer_is_unknown(answer) else "answered"
+
+
+def build_report(content: Content, company: Company, lang: str, sheet: SheetAnswers) -> HearingReport:
+    sp = Speaker(lang, content.book, content.words, utcnow().astimezone(TOKYO).date())
     say = sp.say
-    plan = view.steps()
-    answered = view.counts.answered
-    status = "submitted" if view.submitted else ("completed" if view.counts.given and not view.counts.open else
-                                                 "active" if view.counts.given else "none")
+    flow = sheet.flow
+    plan = [s for s in flow.plan(sheet.answers) if s.answerable and s.question.id != MORE]
+    # Only answers the plan still asks count: an answer left behind by going back and changing an
+    # earlier one is not the company's answer any more.
+    answers = {s.key: sheet.answers[s.key] for s in plan if s.key in sheet.answers}
+    by = {key: sheet.answered_by.get(key, "") for key in answers}
+    respondents = Counter(name for name in by.values() if name).most_common()
+    counts = Counter(state_of(answers.get(s.key)) for s in plan)
     report = HearingReport(
-        labels={k: say(f"report.{k}") for k in ("title", "no", "section", "question", "answer", "answered_at", "source", "summary", "answers", "to_ask")},
-        summary=[
-            (say("report.company"), company.name),
-            (say("report.course"), say(f"course.{company.course}")),
-            (say("report.flow"), flow.title.get(lang)),
-            (say("report.respondent"), respondent),
-            (say("report.status"), say(f"report.status_{status}")),
-            (say("report.progress"), say("report.progress_value", answered=answered, total=len(plan))),
-            (say("report.started"), _jst(sheet.created_at) if sheet else ""),
-            (say("report.updated"), _jst(sheet.updated_at) if sheet else ""),
-            (say("report.generated"), _jst(utcnow())),
-            (say("report.note"), say("report.note_value")),
+        labels={k: say(f"report.{k}") for k in LABELS},
+        profile=[
+            Fact(say("report.company"), company.name),
+            Fact(say("report.course"), say(f"course.{company.course}")),
+            Fact(say("report.flow"), flow.title.get(lang)),
+            *_profile(content, plan, answers, sp),
         ],
+        respondents=respondents,
+        completion=[
+            (say("report.status"), say(f"report.status_{sheet.status}")),
+            *((say(f"report.count_{state}"), counts[state]) for state in ("answered", *TO_CLARIFY)),
+            (say("report.count_total"), len(plan)),
+            (say("report.started"), _jst(sheet.started_at) or "-"),
+            (say("report.updated"), _jst(sheet.updated_at) or "-"),
+            (say("report.generated"), _jst(utcnow())),
+        ],
+        several_respondents=len(respondents) > 1,
     )
+    sources = _SourceIndex(say)
+    for number, rule in enumerate(r for r in content.findings.findings if _fires(r.when, answers)):
+        report.findings.append(FindingLine(rule.id, rule.text.get(lang), sources.cite(rule.source, finding=number + 1)))
     for index, section in enumerate(flow.sections):
         rows = []
         for number, step in enumerate(plan, 1):
             if step.section_index != index:
                 continue
-            answer = answers.get(step.key)
-            state = answer_state(answer)
-            question = step.question.text.get(lang)
-            if step.group is not None:
-                question = f"[{_group_name(step.group, lang)} #{step.entry}] {question}"
-            rows.append(
-                Row(number, step.key, question, format_value(step.question, answer, sp), state,
-                    _jst(answered_at.get(step.key)), step.question.source or section.source or "")
-            )
+            row = _row(number, step, section.title.get(lang), answers.get(step.key), by.get(step.key, ""), sp)
+            if step.key in sheet.changed_since_submission:
+                # The expert read what was submitted: say which answers differ from it.
+                row.answer = f"{row.answer} {sp.say('report.changed_after_submission')}"
+            rows.append(row)
+            sources.cite(step.question.source or section.source or "", question=number)
         if rows:
             report.sections.append((section.title.get(lang), rows))
         for item in section.items:
@@ -114,26 +179,149 @@ async def build_report(session: AsyncSession, content: Content, company: Company
                 table = _group_table(item, plan, answers, sp)
                 if table.rows:
                     report.tables.append(table)
+    report.clarify = [row for _, rows in report.sections for row in rows if row.state in TO_CLARIFY]
+    report.sources = sources.listed()
     return report
 
 
-def _group_table(group: Group, plan: list, answers: dict[str, Answer], sp: Speaker) -> Table:
-    """One row per entry of a repeating group: the per-process impact/RTO/RPO table."""
-    columns = [(q.label or q.text).get(sp.lang) for q in group.items if q.answerable]
-    entries = sorted({s.entry for s in plan if s.group is group})
-    rows = []
+def _profile(content: Content, plan: list[Step], answers: dict[str, Answer], sp: Speaker) -> list[Fact]:
+    """The profile questions of findings.yaml that this company's plan asks, with their answers."""
+    asked = {s.key: s.question for s in plan if s.group is None}
+    return [
+        Fact((asked[q].label or asked[q].text).get(sp.lang), format_value(asked[q], answers.get(q), sp),
+             *_number(asked[q], answers.get(q), sp))
+        for q in content.findings.profile if q in asked
+    ]
+
+
+def _fires(when: Condition | list[Condition], answers: dict[str, Answer]) -> bool:
+    conditions = when if isinstance(when, list) else [when]
+    return all(condition_holds(c, answers.get(c.question)) for c in conditions)
+
+
+def _row(number: int, step: Step, section: str, answer: Answer | None, by: str, sp: Speaker) -> Row:
+    question = step.question.text.get(sp.lang)
+    if step.group is not None:
+        question = f"[{_group_name(step.group, sp.lang)} #{step.entry}] {question}"
+    value, number_format = _number(step.question, answer, sp)
+    return Row(number, step.key, section, question, format_value(step.question, answer, sp), state_of(answer),
+               by if answer is not None else "", value, number_format)
+
+
+def _number(question: Question, answer: Answer | None, sp: Speaker) -> tuple[float | None, str | None]:
+    """A number or duration answer as a number and its XLSX format; (None, None) for the rest."""
+    if answer is None or answer.skipped or not isinstance(answer.value, (int, float)) or isinstance(answer.value, bool):
+        return None, None
+    if question.type == "duration":
+        return hours(answer.value), sp.say("report.hours_format")
+    if question.type == "number":
+        return float(answer.value), number_format(question, sp)
+    return None, None
+
+
+def hours(minutes: float) -> float:
+    """Durations are stored in minutes (bot/engine/parse.py parse_duration); RTO/RPO read in hours."""
+    return round(minutes / 60, 2)
+
+
+def number_format(question: Question, sp: Speaker) -> str:
+    """'#,##0"人"': the unit written the way the language writes a number with it (unit.number)."""
+    unit = (question.unit.get(sp.lang) if question.unit else "").replace('"', "")
+    digits = "#,##0" if question.integer else "#,##0.0#"
+    return sp.say("unit.number", n=digits, unit=f'"{unit}"' if unit else "").strip()
+
+
+def _group_table(group: Group, plan: list[Step], answers: dict[str, Answer], sp: Speaker) -> Table:
+    """One row per entry of a repeating group (the per-process impact/RTO/RPO table): durations in
+    hours and numbers as numbers, sorted by its first scale question (impact), highest first."""
+    questions = [q for q in group.items if q.answerable]
+    columns = []
+    for question in questions:
+        label = (question.label or question.text).get(sp.lang)
+        if question.type == "duration":
+            columns.append(Column(sp.say("report.hours_column", label=label), sp.say("report.hours_format")))
+        elif question.type == "number":
+            columns.append(Column(label, number_format(question, sp)))
+        else:
+            columns.append(Column(label))
+    in_plan = {s.key for s in plan if s.group is group}
+    entries = sorted({s.entry for s in plan if s.group is group and s.entry is not None})
+    scale = next((q for q in questions if q.type == "scale"), None)
+    rows: list[tuple[int, list[Cell]]] = []
     for entry in entries:
-        row = []
-        for question in (q for q in group.items if q.answerable):
+        row: list[Cell] = []
+        for question in questions:
             key = f"{group.id}[{entry}].{question.id}"
-            in_plan = any(s.key == key for s in plan)
-            row.append(format_value(question, answers.get(key), sp) if in_plan else "-")
-        rows.append(row)
-    return Table(sp.say("report.table", title=_group_name(group, sp.lang)), columns, rows)
+            answer = answers.get(key)
+            if question.type in ("duration", "number"):
+                row.append(_number(question, answer, sp)[0])
+            else:
+                row.append(format_value(question, answer, sp) if key in in_plan else "-")
+        rank = len(SCALE_ORDER)
+        if scale is not None:
+            given = answers.get(f"{group.id}[{entry}].{scale.id}")
+            if given is not None and given.value in SCALE_ORDER:
+                rank = SCALE_ORDER.index(given.value)
+        rows.append((rank, row))
+    rows.sort(key=lambda ranked: ranked[0])  # stable: entries of one impact keep the order given
+    name = _group_name(group, sp.lang)
+    return Table(sp.say("report.table", title=name), name, columns, [row for _, row in rows])
 
 
 def _group_name(group: Group, lang: str) -> str:
     return (group.label or group.text).get(lang)
+
+
+class _SourceIndex:
+    """Sources numbered in the order the report first cites them; each remembers what cites it."""
+
+    def __init__(self, say: Callable[..., str]) -> None:
+        self.say = say
+        self.numbers: dict[str, int] = {}
+        self.findings: dict[str, list[int]] = {}
+        self.questions: dict[str, list[int]] = {}
+
+    def cite(self, text: str, *, finding: int | None = None, question: int | None = None) -> int:
+        if not text:
+            return 0
+        number = self.numbers.setdefault(text, len(self.numbers) + 1)
+        if finding is not None:
+            self.findings.setdefault(text, []).append(finding)
+        if question is not None:
+            self.questions.setdefault(text, []).append(question)
+        return number
+
+    def listed(self) -> list[Source]:
+        say = self.say
+        out = []
+        for text, number in self.numbers.items():
+            used = []
+            if text in self.findings:
+                used.append(say("report.used_findings", numbers=_numbers(self.findings[text])))
+            if text in self.questions:
+                used.append(say("report.used_questions", numbers=_numbers(self.questions[text])))
+            out.append(Source(number, text, say("unit.list_join").join(used)))
+        return out
+
+
+def _numbers(numbers: list[int]) -> str:
+    """1, 2, 3, 5 -> "1-3, 5": a section's questions are one range."""
+    ranges: list[list[int]] = []
+    for n in numbers:
+        if ranges and n == ranges[-1][-1] + 1:
+            ranges[-1].append(n)
+        else:
+            ranges.append([n])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in ranges)
+
+
+def cell_text(value: Cell) -> str:
+    """A table cell as text: numbers without a needless ".0"; an empty number cell as "-"."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return value
 
 
 # --- Markdown
@@ -141,120 +329,70 @@ def _group_name(group: Group, lang: str) -> str:
 
 def to_markdown(report: HearingReport) -> str:
     labels = report.labels
-    out = [f"# {labels['title']}", "", f"## {labels['summary']}", ""]
-    out += [f"- **{md_text(k)}**: {md_text(v)}" for k, v in report.summary]
+    out = [f"# {labels['title']}", "", f"## {labels['summary']}", "", f"### {labels['profile']}", ""]
+    out += [f"- **{md_text(f.label)}**: {md_text(f.text)}" for f in report.profile]
+    out += ["", f"### {labels['respondents']}", ""]
+    out += [f"- {md_text(name)}: {count}" for name, count in report.respondents] or ["- -"]
+    out += ["", f"### {labels['completion']}", ""]
+    out += [f"- **{md_text(k)}**: {md_text(v)}" for k, v in report.completion]
+    out += ["", f"### {labels['findings']}", ""]
+    out += [f"{n}. {md_text(f.text)} [{f.source}]" for n, f in enumerate(report.findings, 1)] or [labels["no_findings"]]
+    out += ["", f"### {labels['clarify']}", ""]
+    if report.clarify:
+        out += [f"| {labels['no']} | {labels['section']} | {labels['question']} | {labels['state']} |", "|---:|---|---|---|"]
+        out += [
+            f"| {r.number} | {md_text(r.section)} | {md_text(r.question)} | **{labels['state_' + r.state]}** |"
+            for r in report.clarify
+        ]
+    else:
+        out.append(labels["no_clarify"])
     for table in report.tables:
-        out += ["", f"## {md_text(table.title)}", ""]
-        out.append("| " + " | ".join(md_text(c) for c in table.columns) + " |")
-        out.append("|" + "---|" * len(table.columns))
-        out += ["| " + " | ".join(md_text(c) for c in row) + " |" for row in table.rows]
-    if report.to_ask:
-        out += ["", f"## {labels['to_ask']}", ""]
-        out += [f"- {row.number}. {md_text(row.question)}" for row in report.to_ask]
+        out += ["", f"### {md_text(table.title)}", ""]
+        out.append("| " + " | ".join(md_text(c.title) for c in table.columns) + " |")
+        out.append("|" + "".join("---:|" if c.number_format else "---|" for c in table.columns))
+        out += ["| " + " | ".join(md_text(cell_text(c)) for c in row) + " |" for row in table.rows]
     out += ["", f"## {labels['answers']}"]
     for title, rows in report.sections:
-        out += ["", f"### {md_text(title)}", ""]
-        out.append(f"| {labels['no']} | {labels['question']} | {labels['answer']} | {labels['answered_at']} |")
-        out.append("|---:|---|---|---|")
+        head = [labels["no"], labels["question"], labels["answer"]]
+        if report.several_respondents:
+            head.append(labels["answered_by"])
+        out += ["", f"### {md_text(title)}", "", "| " + " | ".join(head) + " |", "|---:|" + "---|" * (len(head) - 1)]
         for row in rows:
             answer = md_text(row.answer)
-            if row.state in ("unanswered", "unknown"):
+            if row.state in TO_CLARIFY:
                 answer = f"**{answer}**"  # what the expert must ask at the visit
-            out.append(f"| {row.number} | {md_text(row.question)} | {answer} | {row.answered_at} |")
+            cells = [str(row.number), md_text(row.question), answer]
+            if report.several_respondents:
+                cells.append(md_text(row.answered_by))
+            out.append("| " + " | ".join(cells) + " |")
+    out += ["", f"## {labels['sources']}", ""]
+    out += [f"{s.number}. {md_text(s.text)} ({md_text(s.used_by)})" for s in report.sources]
     return "\n".join(out) + "\n"
-
-
-# --- XLSX
-
-
-def display_width(text: str) -> int:
-    """Columns a text needs in Excel: East Asian wide characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def to_xlsx(report: HearingReport) -> bytes:
-    """The report as an XLSX workbook (bot/reports/output.py writes it to a file)."""
-    from io import BytesIO
-
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.worksheet import Worksheet
-
-    from bot.reports.cells import text_only_workbook
-
-    bold = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    missing_fill = PatternFill("solid", fgColor="FCE4D6")
-    wrap = Alignment(wrap_text=True, vertical="top")
-
-    def sheet_title(text: str) -> str:
-        # Excel forbids []:*?/\ in sheet names and allows 31 characters.
-        return "".join(ch for ch in text if ch not in "[]:*?/\\")[:31] or "Sheet"
-
-    def fit(sheet: Worksheet, widths: dict[int, int]) -> None:
-        from openpyxl.utils import get_column_letter
-
-        for column, width in widths.items():
-            sheet.column_dimensions[get_column_letter(column)].width = max(8, min(width + 2, 70))
-
-    def table(sheet: Worksheet, header: list[str], rows: Sequence[Sequence[object]], missing: Set[int] = frozenset()) -> None:
-        sheet.append(header)
-        for cell in sheet[1]:
-            cell.font, cell.fill, cell.alignment = bold, header_fill, wrap
-        for index, row in enumerate(rows):
-            sheet.append(list(row))
-            for cell in sheet[sheet.max_row]:
-                cell.alignment = wrap
-                if index in missing:
-                    cell.fill = missing_fill
-        sheet.freeze_panes = "A2"
-        widths: dict[int, int] = {}
-        for row in [header, *rows]:
-            for column, value in enumerate(row, 1):
-                longest = max((display_width(part) for part in str(value).split("\n")), default=0)
-                widths[column] = max(widths.get(column, 0), longest)
-        fit(sheet, widths)
-
-    book = Workbook()
-    summary = book.active
-    assert isinstance(summary, Worksheet)  # a new workbook has one sheet, active
-    summary.title = sheet_title(report.labels["summary"])
-    summary.append([report.labels["title"]])
-    summary["A1"].font = Font(bold=True, size=14)
-    for key, value in report.summary:
-        summary.append([key, value])
-        summary.cell(summary.max_row, 1).font = bold
-    fit(summary, {1: max(display_width(k) for k, _ in report.summary), 2: max(display_width(v) for _, v in report.summary)})
-
-    answers = book.create_sheet(sheet_title(report.labels["answers"]))
-    header = [report.labels["no"], report.labels["section"], report.labels["question"], report.labels["answer"],
-              report.labels["answered_at"], report.labels["source"]]
-    rows: list[list[object]] = []
-    missing: set[int] = set()
-    for title, section_rows in report.sections:
-        for row in section_rows:
-            if row.state in ("unanswered", "unknown"):
-                missing.add(len(rows))
-            rows.append([row.number, title, row.question, row.answer, row.answered_at, row.source])
-    table(answers, header, rows, missing)
-    for item in report.tables:
-        table(book.create_sheet(sheet_title(item.title)), item.columns, item.rows)
-    text_only_workbook(book)
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 # --- chat
 
 
 def to_chat(report: HearingReport) -> list[str]:
-    """The report as chat messages: the summary, then one message per section (a phone screen)."""
-    messages = ["\n".join([f"■ {report.labels['title']}", *(f"{k}: {v}" for k, v in report.summary[:-2])])]
+    """The briefing as chat messages that fit a phone screen: the summary (profile, completion,
+    findings, what to clarify by number), then one message per section."""
+    labels = report.labels
+    summary = [f"■ {labels['title']}", *(f"{f.label}: {f.text}" for f in report.profile)]
+    summary += ["", *(f"{k}: {v}" for k, v in report.completion if v != "")]
+    messages = ["\n".join(summary)]
+    findings = [f"{n}. {f.text}" for n, f in enumerate(report.findings, 1)] or [labels["no_findings"]]
+    messages.append("\n".join([f"■ {labels['findings']}", *findings]))
+    if report.clarify:
+        lines = [f"■ {labels['clarify']}"]
+        for state in TO_CLARIFY:
+            numbers = [r.number for r in report.clarify if r.state == state]
+            if numbers:
+                lines.append(f"{labels['state_' + state]}: {labels['no']} {_numbers(numbers)}")
+        messages.append("\n".join(lines))
     for title, rows in report.sections:
         lines = [f"■ {title}"]
         for row in rows:
-            mark = "❗" if row.state in ("unanswered", "unknown") else ""
+            mark = "❗" if row.state in TO_CLARIFY else ""
             lines.append(f"{row.number}. {row.question}\n　→ {mark}{row.answer}")
         messages.append("\n".join(lines))
     return messages
