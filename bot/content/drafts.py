@@ -82,6 +82,8 @@ class DraftTemplate(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> DraftTemplate:
+        if self.name == "versions":
+            raise ValueError("name 'versions' is taken by `helpdesk draft versions` (the secretariat's list)")
         if self.other_course == "offer" and self.other_course_note is None:
             raise ValueError("other_course: offer needs other_course_note (what the draft lacks for that course)")
         refuse_duplicates("formats", list(self.formats))
