@@ -46,6 +46,9 @@ class Action(str, Enum):
     LINK_GROUP = "link_group"  # where the company's incident notices go
     EXPORT_INCIDENT = "export_incident"
     READ_VISITS = "read_visits"
+    # A document drafted from the company's answers (bot/drafts): its people, its assigned experts
+    # and the secretariat; each one made is audited with its document and version.
+    MAKE_DRAFT = "make_draft"
     # the secretariat's work
     MANAGE_COMPANIES = "manage_companies"
     INVITE = "invite"
@@ -57,18 +60,20 @@ class Action(str, Enum):
     READ_AUDIT = "read_audit"
     PURGE_COMPANY = "purge_company"
     READ_INTAKE_MISSES = "read_intake_misses"  # what people wrote that the intake did not match
+    LIST_DRAFTS = "list_drafts"  # which company has which draft at which version
 
 
 SECRETARIAT_ONLY = {
     Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
     Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY, Action.READ_INTAKE_MISSES,
+    Action.LIST_DRAFTS,
 }
 # Logged even when allowed: reading or exporting a company's data, and the secretariat's actions.
 # Inviting, changing a role and purging are logged by their commands, with what they did.
 AUDITED_WHEN_ALLOWED = {
     Action.READ_HEARING, Action.SUBMIT_HEARING, Action.DELEGATE_SUBMIT, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
     Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
-    Action.READ_INTAKE_MISSES,
+    Action.READ_INTAKE_MISSES, Action.MAKE_DRAFT, Action.LIST_DRAFTS,
 }
 
 

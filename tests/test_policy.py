@@ -33,10 +33,13 @@ COMPANY_DATA = {
     Action.EXPORT_INCIDENT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
     Action.READ_VISITS: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
     Action.LINK_GROUP: {"member": (False, False), "lead": (True, False), "expert": (False, False)},
+    # Issue 19: the company's people read its drafts; its assigned experts too.
+    Action.MAKE_DRAFT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
 }
 SECRETARIAT_ONLY = [
     Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
     Action.BROADCAST, Action.OVERVIEW, Action.READ_AUDIT, Action.PURGE_COMPANY, Action.READ_INTAKE_MISSES,
+    Action.LIST_DRAFTS,
 ]
 # Acting for one's own company, with no other company's data involved.
 OWN_WORK = {

@@ -1,6 +1,6 @@
 """The `helpdesk` command: one Typer app, one module per sub-app in this package (console, serve, db,
-content, company, people, visit, event, notice, incident, scheduler, export, overview, audit, intake,
-doctor).
+content, company, people, visit, event, notice, incident, scheduler, export, draft, overview, audit,
+intake, doctor).
 Heavy imports happen inside each command, so `helpdesk console` starts fast and a platform library
 is imported only by the command that serves that platform."""
 
@@ -17,6 +17,7 @@ from bot.cli.console import console
 from bot.cli.content import content_app
 from bot.cli.db import db_app
 from bot.cli.doctor import doctor
+from bot.cli.draft import draft
 from bot.cli.event import event_app
 from bot.cli.export import export_app
 from bot.cli.incident import incident_app
@@ -60,6 +61,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(content_app, name="content")
 app.add_typer(serve_app, name="serve")
 app.add_typer(export_app, name="export")
+app.command("draft")(draft)
 app.add_typer(company_app, name="company")
 app.add_typer(secretariat_app, name="secretariat")
 app.add_typer(people_app, name="people")

@@ -7,7 +7,7 @@ start on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -25,6 +25,7 @@ from bot.content.models import (
     Part,
     Question,
 )
+from bot.content.drafts import DraftTemplate, load_drafts
 from bot.content.response import ResponseContent, load_response
 from bot.content.desk import desk_facts, with_facts
 from bot.content.findings import load_findings
@@ -67,6 +68,7 @@ class Content:
     response: ResponseContent
     intake: IntakeConfig | None = None  # content/intake.yaml: the bot's tasks for free text
     findings: FindingsFile = FindingsFile()  # content/hearing/findings.yaml: the briefing's rules
+    drafts: dict[str, DraftTemplate] = field(default_factory=dict)  # content/drafts: by name (csirt-checklist)
 
     def hearing_flow(self, course: str) -> CompiledFlow | None:
         return next((f for f in self.flows.values() if f.definition.course == course), None)
@@ -354,6 +356,8 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         _check_contacts(c, contacts_path, contacts)
     response = load_response(c, directory, contacts)
     intake = c.model(directory / "intake.yaml", IntakeConfig, required=False)
+    contact_ids = {contact.id for contact in contacts.contacts} if contacts else set()
+    drafts = load_drafts(c, directory / "drafts", flows, contact_ids)
     if messages is not None:
         compiled = [*flows.values(), *([response.incident_flow] if response.incident_flow else [])]
         for flow in compiled:
@@ -372,6 +376,7 @@ def _collect(directory: Path) -> tuple[_Collector, Content | None]:
         response=response,
         intake=intake,
         findings=findings,
+        drafts=drafts,
     )
     return c, content
 
