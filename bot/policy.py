@@ -55,6 +55,8 @@ class Action(str, Enum):
     READ_AUDIT = "read_audit"
     PURGE_COMPANY = "purge_company"
     READ_INTAKE_MISSES = "read_intake_misses"  # what people wrote that the intake did not match
+    # the web desk: signing in (the secretariat, experts, company leads; members use the chat)
+    WEB_SIGN_IN = "web_sign_in"
 
 
 SECRETARIAT_ONLY = {
@@ -66,8 +68,9 @@ SECRETARIAT_ONLY = {
 AUDITED_WHEN_ALLOWED = {
     Action.READ_HEARING, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
     Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
-    Action.READ_INTAKE_MISSES,
+    Action.READ_INTAKE_MISSES, Action.WEB_SIGN_IN,
 }
+WEB_ROLES = (Role.SECRETARIAT, Role.EXPERT, Role.LEAD)
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,9 @@ class Decision:
 def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Decision:
     if action is Action.TRIAGE:
         return Decision(True, "public")
+    if action is Action.WEB_SIGN_IN:
+        allowed = actor.role in WEB_ROLES
+        return Decision(allowed, "web desk role" if allowed else "the web desk is for the secretariat, experts and leads")
     if actor.role == Role.SECRETARIAT:
         return Decision(True, "secretariat")
     if action in SECRETARIAT_ONLY:

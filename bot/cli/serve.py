@@ -9,7 +9,24 @@ import typer
 
 from bot.cli.common import run
 
-serve_app = typer.Typer(help="Run the bot on a chat platform.", no_args_is_help=True)
+serve_app = typer.Typer(help="Run the bot on a chat platform, or the secretariat's web desk.", no_args_is_help=True)
+
+
+@serve_app.command("web")
+def serve_web(
+    port: int = typer.Option(8080, "--port", help="HTTP port of the web desk."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (behind an https proxy: keep 127.0.0.1)."),
+) -> None:
+    """The secretariat's web desk alone (sign in with `helpdesk web login --as NAME`)."""
+    from bot.app import open_app
+    from bot.web.app import serve_web as serve
+
+    async def go() -> None:
+        async with open_app() as application:
+            typer.echo(f"web desk on http://{host}:{port}/ (sign in: helpdesk web login --as NAME --port {port})", err=True)
+            await serve(application, port, host)
+
+    run(go)
 
 
 @serve_app.command("slack")

@@ -1,0 +1,49 @@
+"""The desk's aiohttp application: templates, the guard, and each page module's routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from bot.app import App
+from bot.store.models import utcnow
+from bot.web import companies, login
+from bot.web.desk import MAX_UPLOAD, SERVER, Server
+from bot.web.guard import guard
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# A visits CSV of 40 companies x 6 visits is a few kB; anything past this is not one.
+MAX_UPLOAD_BYTES = 2_000_000
+
+
+def make_app(application: App, *, clock: Callable[[], datetime] = utcnow) -> web.Application:
+    # aiohttp's own limit answers a bigger body with 413 before any of it is kept
+    app = web.Application(middlewares=[guard], client_max_size=MAX_UPLOAD_BYTES)
+    app[SERVER] = Server(application, clock)
+    app[MAX_UPLOAD] = MAX_UPLOAD_BYTES
+    aiohttp_jinja2.setup(
+        app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+    )
+    for module in (login, companies):
+        app.add_routes(module.routes)
+    return app
+
+
+async def serve_web(application: App, port: int, host: str = "127.0.0.1") -> None:
+    """Serve the desk until cancelled (alone, or beside a chat platform in `serve`)."""
+    import asyncio
+
+    runner = web.AppRunner(make_app(application), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
