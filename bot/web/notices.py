@@ -56,7 +56,8 @@ async def preview(request: web.Request) -> web.Response:
     except ProgrammeError as exc:
         # What was typed comes back in the form, with what to change.
         return await _write_page(request, audience=target, text=text, error=exc.render(application.content.book, lang_of(request)), status=400)
-    return render(request, "notice_preview.html", draft=draft, count=count, names=names, more=more)
+    label = dict(await _audiences(request)).get(str(audience), str(audience))  # the course's or company's name
+    return render(request, "notice_preview.html", draft=draft, audience=label, count=count, names=names, more=more)
 
 
 @routes.post("/notices/drafts/{id}/{choice}")
