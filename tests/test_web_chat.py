@@ -44,3 +44,11 @@ async def test_a_member_and_a_group_get_no_link(runtime: Runtime, database_url: 
         assert await session.scalar(select(func.count()).select_from(WebLink)) == 0
     app = desk_app(runtime, database_url, clock)
     assert [e.allowed for e in await audit_rows(app, "web_sign_in")] == [False]
+
+
+def test_web_login_prints_a_link_for_the_secretariat_only(run_cli) -> None:  # type: ignore[no-untyped-def]
+    assert run_cli("secretariat", "add", "jimu").returncode == 0
+    done = run_cli("web", "login", "--as", "jimu", "--port", "8123")
+    assert done.returncode == 0 and re.search(r"http://127\.0\.0\.1:8123/login/\S{40,}", done.stdout), done.stdout + done.stderr
+    refused = run_cli("web", "login", "--as", "stranger")
+    assert refused.returncode == 3 and "login/" not in refused.stdout

@@ -33,13 +33,15 @@ def serve_web(
 def serve_slack(
     port: int = typer.Option(3000, "--port", help="HTTP port for /slack/events (ignored in Socket Mode)."),
 ) -> None:
-    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port at /slack/events."""
+    """Slack: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on --port at /slack/events (and the
+    web desk on HELPDESK_WEB_PORT when set)."""
     from bot.app import open_app
     from bot.platforms.slack import serve
+    from bot.web.app import beside_web
 
     async def go() -> None:
         async with open_app() as application:
-            await serve(application, port=port)
+            await beside_web(application, serve(application, port=port))
 
     run(go)
 
@@ -49,12 +51,14 @@ def serve_telegram(
     webhook_url: Optional[str] = typer.Option(None, "--webhook-url", help="Public URL of the webhook (default: long polling)."),
     port: int = typer.Option(8443, "--port", help="Port the webhook listens on."),
 ) -> None:
-    """Telegram: long polling, or a webhook with --webhook-url (secret HELPDESK_TELEGRAM_WEBHOOK_SECRET)."""
+    """Telegram: long polling, or a webhook with --webhook-url (secret HELPDESK_TELEGRAM_WEBHOOK_SECRET);
+    the web desk too on HELPDESK_WEB_PORT when set."""
     from bot.app import open_app
     from bot.platforms.telegram import serve
+    from bot.web.app import beside_web
 
     async def go() -> None:
         async with open_app() as application:
-            await serve(application, webhook_url=webhook_url, port=port)
+            await beside_web(application, serve(application, webhook_url=webhook_url, port=port))
 
     run(go)

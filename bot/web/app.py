@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 import aiohttp_jinja2
 import jinja2
@@ -35,15 +36,33 @@ def make_app(application: App, *, clock: Callable[[], datetime] = utcnow) -> web
     return app
 
 
-async def serve_web(application: App, port: int, host: str = "127.0.0.1") -> None:
-    """Serve the desk until cancelled (alone, or beside a chat platform in `serve`)."""
-    import asyncio
-
+async def start_web(application: App, port: int, host: str = "127.0.0.1") -> web.AppRunner:
+    """Listen now, so a port already taken fails at start, not later; the caller cleans up."""
     runner = web.AppRunner(make_app(application), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner
+
+
+async def serve_web(application: App, port: int, host: str = "127.0.0.1") -> None:
+    """Serve the desk alone until cancelled."""
+    runner = await start_web(application, port, host)
     try:
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+async def beside_web(application: App, main: Awaitable[None]) -> None:
+    """Run a chat platform's server, and the desk beside it when HELPDESK_WEB_PORT is set."""
+    port = application.settings.web_port
+    runner = await start_web(application, port) if port else None
+    try:
+        await main
+    finally:
+        if runner is not None:
+            await runner.cleanup()
