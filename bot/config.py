@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     reply_retry_seconds: float = Field(default=30.0, ge=0)
     reply_backoff_seconds: float = Field(default=0.5, gt=0)
 
+    # The secretariat's web desk (bot/web): where sign-in links point (behind a proxy, its public
+    # https address), and the port `serve slack|telegram` also serves it on when set.
+    web_base_url: str | None = None
+    web_port: int | None = Field(default=None, ge=1, le=65535)
+
     @field_validator("database_url")
     @classmethod
     def _parse_url(cls, value: str) -> str:

@@ -61,6 +61,8 @@ class Action(str, Enum):
     PURGE_COMPANY = "purge_company"
     READ_INTAKE_MISSES = "read_intake_misses"  # what people wrote that the intake did not match
     LIST_DRAFTS = "list_drafts"  # which company has which draft at which version
+    # the web desk: signing in (the secretariat, experts, company leads; members use the chat)
+    WEB_SIGN_IN = "web_sign_in"
 
 
 SECRETARIAT_ONLY = {
@@ -73,8 +75,9 @@ SECRETARIAT_ONLY = {
 AUDITED_WHEN_ALLOWED = {
     Action.READ_HEARING, Action.SUBMIT_HEARING, Action.DELEGATE_SUBMIT, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
     Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
-    Action.READ_INTAKE_MISSES, Action.MAKE_DRAFT, Action.LIST_DRAFTS,
+    Action.READ_INTAKE_MISSES, Action.MAKE_DRAFT, Action.LIST_DRAFTS, Action.WEB_SIGN_IN,
 }
+WEB_ROLES = (Role.SECRETARIAT, Role.EXPERT, Role.LEAD)
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class Decision:
 def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Decision:
     if action is Action.TRIAGE:
         return Decision(True, "public")
+    if action is Action.WEB_SIGN_IN:
+        allowed = actor.role in WEB_ROLES
+        return Decision(allowed, "web desk role" if allowed else "the web desk is for the secretariat, experts and leads")
     if actor.role == Role.SECRETARIAT:
         return Decision(True, "secretariat")
     if action in SECRETARIAT_ONLY:

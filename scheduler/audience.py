@@ -49,6 +49,15 @@ def recipient_of(person: Person) -> Recipient:
     return Recipient(person.platform, person.platform_user_id, person.language, person.id)
 
 
+PREVIEW_NAMES = 5  # how many recipients a notice's preview names before "and N more"
+
+
+def first_recipients(people: list[Person], shown: int = PREVIEW_NAMES) -> tuple[list[str], int]:
+    """The names a preview shows, and how many more there are."""
+    names = [p.display_name or f"{p.platform}:{p.platform_user_id}" for p in people[:shown]]
+    return names, max(0, len(people) - shown)
+
+
 async def participants(session: AsyncSession, audience: Audience) -> list[Person]:
     query = (
         select(Person)

@@ -17,7 +17,7 @@ from bot.engine.messages import Outbound
 from bot.store.core import rows_matched
 from bot.store.models import Notice, NoticeDraft, OutboxRow, Person
 from bot.store.outbox import enqueue
-from scheduler.audience import Audience, participants, recipient_of
+from scheduler.audience import Audience, parse_audience, participants, recipient_of
 from scheduler.delivery import POSSIBLE_DUPLICATE
 from scheduler.errors import ProgrammeError
 
@@ -117,6 +117,44 @@ async def lock_draft(session: AsyncSession, draft_id: int) -> NoticeDraft | None
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
     return await session.scalar(query)
+
+
+@dataclass(frozen=True)
+class DraftSent:
+    """What confirming a draft came to: "sent" (now), "already_sent", "cancelled" or "missing"."""
+
+    state: str
+    notice_id: int | None = None
+    count: int = 0
+
+
+async def send_draft(
+    session: AsyncSession, content: Content, draft_id: int, *, now: datetime, created_by: int | None,
+) -> DraftSent:
+    """Queue a previewed draft once: a second confirmation (another press, another browser tab, a
+    retried request) finds it sent and queues nothing. Raises ProgrammeError as broadcast does."""
+    draft = await lock_draft(session, draft_id)
+    if draft is None:
+        return DraftSent("missing")
+    if draft.status == "sent":
+        return DraftSent("already_sent", draft.notice_id)
+    if draft.status == "cancelled":
+        return DraftSent("cancelled")
+    notice, count = await broadcast(
+        session, content, parse_audience(draft.audience), draft.text, now=now, created_by=created_by, ref=f"draft:{draft.id}",
+    )
+    draft.status, draft.notice_id = "sent", notice.id
+    return DraftSent("sent", notice.id, count)
+
+
+async def cancel_draft(session: AsyncSession, draft_id: int) -> DraftSent:
+    draft = await lock_draft(session, draft_id)
+    if draft is None:
+        return DraftSent("missing")
+    if draft.status == "sent":
+        return DraftSent("already_sent", draft.notice_id)
+    draft.status = "cancelled"
+    return DraftSent("cancelled")
 
 
 # --- status

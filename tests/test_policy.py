@@ -46,6 +46,8 @@ OWN_WORK = {
     Action.ANSWER_HEARING: {"member": True, "lead": True, "expert": False},
     Action.FILE_INCIDENT: {"member": True, "lead": True, "expert": False},
     Action.READ_OWN_ANSWERS: {"member": True, "lead": True, "expert": False},
+    # The web desk is for those who follow companies; members have the chat.
+    Action.WEB_SIGN_IN: {"member": False, "lead": True, "expert": True},
 }
 
 

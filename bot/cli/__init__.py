@@ -1,6 +1,6 @@
 """The `helpdesk` command: one Typer app, one module per sub-app in this package (console, serve, db,
 content, company, people, visit, event, notice, incident, scheduler, export, draft, overview, audit,
-intake, doctor).
+intake, doctor, web).
 Heavy imports happen inside each command, so `helpdesk console` starts fast and a platform library
 is imported only by the command that serves that platform."""
 
@@ -28,6 +28,7 @@ from bot.cli.people import invite, people_app, secretariat_app
 from bot.cli.scheduler import scheduler_app
 from bot.cli.serve import serve_app
 from bot.cli.visit import visit_app
+from bot.cli.web import web_app
 
 app = typer.Typer(
     help="Help desk bot of the Tokyo SME cybersecurity special support programme.",
@@ -75,5 +76,6 @@ app.add_typer(incident_app, name="incident")
 app.add_typer(scheduler_app, name="scheduler")
 app.command("doctor")(doctor)
 app.add_typer(intake_app, name="intake")
+app.add_typer(web_app, name="web")
 
 __all__ = ["app"]

@@ -66,8 +66,8 @@ async def _rows(company: str | None, statuses: list[str], actor_name: str | None
 
     from bot.app import open_app
     from bot.cli.auth import cli_actor, require
-    from bot.engine.parse import word_key
     from bot.engine.render import Speaker
+    from bot.incidents.progress import find_status
     from bot.incidents.render import jst, level_label, questions, status_label
     from bot.incidents.service import OPEN
     from bot.incidents.severity import rank
@@ -81,11 +81,10 @@ async def _rows(company: str | None, statuses: list[str], actor_name: str | None
             fail("content has no incident form (content/incident.yaml)")
         wanted: set[str] = set()
         for given in statuses:
-            key = word_key(given)
-            status_id = next((s.id for s in config.statuses if key in (s.id, word_key(s.label.ja), word_key(s.label.en))), None)
-            if status_id is None:
+            status = find_status(config, given)
+            if status is None:
                 fail(f"no status {given!r} (statuses: {', '.join(s.id for s in config.statuses)})")
-            wanted.add(status_id)
+            wanted.add(status.id)
         actor = await cli_actor(application, actor_name)
         companies = incident_companies(actor)
         if company is not None:

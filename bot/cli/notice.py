@@ -18,10 +18,6 @@ if TYPE_CHECKING:
 notice_app = typer.Typer(help="Notices to participants: send, status, cancel, list.", no_args_is_help=True)
 
 
-# How many recipients the preview names before "and N more".
-PREVIEW_NAMES = 5
-
-
 @notice_app.command("send")
 def notice_send(
     to: str = typer.Option(..., "--to", help="all, course:csirt, course:it-bcp or company:NAME (the companies' members and leads)."),
@@ -33,7 +29,7 @@ def notice_send(
     """Show the audience, its first recipients and the text, ask, then queue the notice; prints its
     id for `notice status`."""
     from bot.store.models import utcnow
-    from scheduler.audience import participants, parse_audience
+    from scheduler.audience import first_recipients, participants, parse_audience
     from scheduler.errors import ProgrammeError
     from scheduler.localtime import format_cli, require_future
     from scheduler.notices import broadcast, check_text
@@ -49,8 +45,8 @@ def notice_send(
         if not people:
             raise ProgrammeError("programme.no_recipients", audience=str(audience))
         # The preview goes to stderr: stdout keeps the one line a script reads (the notice's id).
-        names = ", ".join(p.display_name or f"{p.platform}:{p.platform_user_id}" for p in people[:PREVIEW_NAMES])
-        more = len(people) - PREVIEW_NAMES
+        first, more = first_recipients(people)
+        names = ", ".join(first)
         lines = [
             say(application, "programme.cli_preview", audience=str(audience), count=len(people)),
             say(application, "programme.cli_preview_first", names=names)

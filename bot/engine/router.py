@@ -25,6 +25,7 @@ from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
 from bot.handlers import triage
 from bot.handlers.triage import handle_soudan
+from bot.handlers.web import handle_web
 
 Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
 
@@ -48,6 +49,7 @@ COMMANDS: dict[str, Handler] = {
     "events": events.handle_events,
     "notice": notices.handle_notice,
     "desk": handle_desk,
+    "web": handle_web,
 }
 # Buttons under notices (reminders, event invitations, broadcast previews) and under quick-list
 # leaves: "<prefix>:<id>".

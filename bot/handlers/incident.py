@@ -26,7 +26,7 @@ from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
 from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, Recorded
-from bot.incidents import followup, refs, service
+from bot.incidents import progress, refs, service
 from bot.incidents.hours import desk_open, next_opening
 from bot.incidents.notify import escalation_recipients
 from bot.incidents.render import (
@@ -35,10 +35,10 @@ from bot.incidents.render import (
     checklist,
     destinations,
     emergency_contacts,
+    event_detail,
     headline,
     jst,
     level_label,
-    status_label,
     summary_lines,
 )
 from bot.incidents.severity import rank
@@ -469,36 +469,18 @@ def _with_buttons(ctx: Ctx, incident: Incident, text: str, playbook: Playbook | 
 
 
 def _event_line(ctx: Ctx, event: IncidentEvent, playbook: Playbook | None) -> str:
-    data = event.data or {}
-    kind = event.kind
-    detail = event.text or ""
-    if kind == "severity":
-        detail = level_label(ctx.content, str(data.get("to")), ctx.speaker)
-    elif kind == "status":
-        detail = status_label(ctx.content, str(data.get("to")), ctx.speaker)
-    elif kind == "step":
-        detail = _step_text(ctx, playbook, str(data.get("step")), bool(data.get("done")))
-    elif kind == "attachment":
-        detail = str(data.get("name"))
-    return ctx.say("incident.event_line", at=jst(event.at, ctx.tz), kind=ctx.say(f"incident.event_{kind}"), detail=detail).rstrip()
-
-
-def _step_text(ctx: Ctx, playbook: Playbook | None, step_id: str, done: bool) -> str:
-    for number, step in enumerate(playbook.steps if playbook else [], 1):
-        if step.id == step_id:
-            mark = ctx.say("incident.step_done" if done else "incident.step_open")
-            return f"{mark} {number}. {step.text.get(ctx.lang)}"
-    return step_id
+    detail = event_detail(ctx.content, event, playbook, ctx.speaker)
+    return ctx.say("incident.event_line", at=jst(event.at, ctx.tz), kind=ctx.say(f"incident.event_{event.kind}"), detail=detail).rstrip()
 
 
 async def _note(ctx: Ctx, incident: Incident, text: str) -> list[Outbound]:
-    text = clean_text(text)
-    if not text:
-        return [Outbound(ctx.say("incident.note_empty"), kind="reprompt")]
-    if len(text) > 2000:
-        return [Outbound(ctx.say("reprompt.too_long", max=2000, length=len(text)), kind="reprompt")]
-    event = service.add_event(ctx.session, incident, "update", ctx.now, ctx.person.id, text=text)
-    await followup.after_note(ctx.session, ctx.content, incident, event, ctx.person, ctx.speaker.today)
+    try:
+        kept = progress.note_text(text)
+    except ValueError as exc:
+        if str(exc) == "empty":
+            return [Outbound(ctx.say("incident.note_empty"), kind="reprompt")]
+        return [Outbound(ctx.say("reprompt.too_long", max=progress.NOTE_MAX, length=len(clean_text(text))), kind="reprompt")]
+    await progress.add_note(ctx.session, ctx.content, incident, ctx.person, kept, ctx.now, ctx.speaker.today)
     return [Outbound(ctx.say("incident.note_added", number=incident.number))]
 
 
@@ -526,20 +508,14 @@ async def _tick(ctx: Ctx, incident: Incident, which: str, *, done: bool) -> list
 async def _move(ctx: Ctx, incident: Incident, target: str) -> list[Outbound]:
     config = _config(ctx)
     assert config is not None
-    key = word_key(target)
-    status = next(
-        (s for s in config.statuses if key in (s.id, word_key(s.label.ja), word_key(s.label.en))), None
-    )
+    status = progress.find_status(config, target)
     if status is None:
         labels = " / ".join(s.label.get(ctx.lang) for s in config.statuses[1:])
         return [Outbound(ctx.say("incident.bad_status", statuses=labels), kind="reprompt")]
     if not _may_move(ctx, incident):
         return [Outbound(ctx.say("incident.not_allowed"), kind="error")]
-    if status.id == incident.status:
+    if await progress.move_to(ctx.session, ctx.content, incident, ctx.person, status, ctx.now, ctx.speaker.today) is None:
         return [Outbound(ctx.say("incident.status_same", status=status.label.get(ctx.lang)))]
-    old, incident.status = incident.status, status.id
-    event = service.add_event(ctx.session, incident, "status", ctx.now, ctx.person.id, data={"from": old, "to": status.id})
-    await followup.after_move(ctx.session, ctx.content, incident, event, ctx.person, ctx.speaker.today)
     return [Outbound(ctx.say("incident.status_changed", number=incident.number, status=status.label.get(ctx.lang)))]
 
 

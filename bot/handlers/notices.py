@@ -81,25 +81,23 @@ async def handle_press(ctx: Ctx, inbound: Inbound, rest: str) -> list[Outbound]:
 
 async def _press(ctx: Ctx, inbound: Inbound, rest: str) -> tuple[list[Outbound], str | None]:
     """The replies, and why nothing was broadcast (None: it was)."""
-    draft = await service.lock_draft(ctx.session, int(rest)) if rest.isdecimal() else None
-    if draft is None or inbound.choice not in ("send", "cancel"):
+    if not rest.isdecimal() or inbound.choice not in ("send", "cancel"):
         return _error(ctx, "flow.stale_press"), "stale press"
-    if draft.status == "sent":
-        return [Outbound(ctx.say("programme.notice_already_sent", id=draft.notice_id))], "already sent"
-    if draft.status == "cancelled":
-        return [Outbound(ctx.say("programme.notice_draft_cancelled"))], "draft cancelled"
-    if inbound.choice == "cancel":
-        draft.status = "cancelled"
-        return [Outbound(ctx.say("programme.notice_draft_cancelled"))], "cancelled by the secretariat"
     try:
-        notice, count = await service.broadcast(
-            ctx.session, ctx.content, parse_audience(draft.audience), draft.text, now=ctx.now,
-            created_by=ctx.person.id, ref=f"draft:{draft.id}",
-        )
+        if inbound.choice == "cancel":
+            done = await service.cancel_draft(ctx.session, int(rest))
+        else:
+            done = await service.send_draft(ctx.session, ctx.content, int(rest), now=ctx.now, created_by=ctx.person.id)
     except ProgrammeError as exc:
         return [Outbound(exc.render(ctx.content.book, ctx.lang), kind="error")], exc.render(ctx.content.book, "en")
-    draft.status, draft.notice_id = "sent", notice.id
-    return [Outbound(ctx.say("programme.notice_queued", id=notice.id, count=count))], None
+    if done.state == "missing":
+        return _error(ctx, "flow.stale_press"), "stale press"
+    if done.state == "already_sent":
+        return [Outbound(ctx.say("programme.notice_already_sent", id=done.notice_id))], "already sent"
+    if done.state == "cancelled":
+        reason = "cancelled by the secretariat" if inbound.choice == "cancel" else "draft cancelled"
+        return [Outbound(ctx.say("programme.notice_draft_cancelled"))], reason
+    return [Outbound(ctx.say("programme.notice_queued", id=done.notice_id, count=done.count))], None
 
 
 def status_text(ctx: Ctx, status: service.NoticeStatus) -> str:

@@ -13,7 +13,7 @@ from bot.engine.brief import CHECKLIST, most_urgent
 from bot.engine.flow import Answer
 from bot.engine.render import Speaker, format_value
 from bot.engine.triage import render_contact
-from bot.store.models import Incident
+from bot.store.models import Incident, IncidentEvent
 
 
 @dataclass(frozen=True)
@@ -118,3 +118,25 @@ def emergency_contacts(content: Content, sp: Speaker, *, category: str | None = 
     ids = route.after_hours if route and route.after_hours is not None else [c.id for c in book.values() if c.emergency]
     contacts = [book[i] for i in ids if i in book and i not in shown]
     return "\n".join([sp.say("incident.emergency_contacts"), *(render_contact(c, sp, compact=True) for c in contacts)])
+
+
+def event_detail(content: Content, event: IncidentEvent, playbook: Playbook | None, sp: Speaker) -> str:
+    """What a timeline entry says after its kind: the note, the new level or status, the step."""
+    data = event.data or {}
+    if event.kind == "severity":
+        return level_label(content, str(data.get("to")), sp)
+    if event.kind == "status":
+        return status_label(content, str(data.get("to")), sp)
+    if event.kind == "step":
+        return _step_text(playbook, str(data.get("step")), bool(data.get("done")), sp)
+    if event.kind == "attachment":
+        return str(data.get("name"))
+    return event.text or ""
+
+
+def _step_text(playbook: Playbook | None, step_id: str, done: bool, sp: Speaker) -> str:
+    for number, step in enumerate(playbook.steps if playbook else [], 1):
+        if step.id == step_id:
+            mark = sp.say("incident.step_done" if done else "incident.step_open")
+            return f"{mark} {number}. {step.text.get(sp.lang)}"
+    return step_id

@@ -33,6 +33,9 @@ class OverviewRow:
     questions: int
     incidents: dict[str, int] = field(default_factory=dict)  # open incidents by severity
     next_visit: NextVisit | None = None
+    company_id: int = 0
+    visits_held: int = 0  # scheduled visits that have begun
+    last_activity: datetime | None = None  # the latest hearing answer or incident update (UTC)
 
     def as_params(self, next_visit: str = "-") -> dict[str, object]:
         """The row with ids, as the CLI and its CSV show it; `next_visit` as the caller formats it."""
@@ -60,12 +63,25 @@ class OverviewRow:
         }
 
 
-async def company_rows(session: AsyncSession, content: Content, lang: str, now: datetime) -> list[OverviewRow]:
-    """Every company's row; the next visit is the first scheduled one that has not begun at `now`."""
+async def company_rows(
+    session: AsyncSession, content: Content, lang: str, now: datetime, only: frozenset[int] | None = None,
+) -> list[OverviewRow]:
+    """Every company's row (or those in `only`); the next visit is the first scheduled one that has
+    not begun at `now`."""
     rows = []
     upcoming = await _next_visits(session, now)
+    held = dict(
+        (await session.execute(
+            select(Visit.company_id, func.count())
+            .where(Visit.status == "scheduled", Visit.starts_at <= now).group_by(Visit.company_id)
+        )).all()
+    )
     for company in await repo.list_companies(session):
-        rows.append(await _row(session, content, company, upcoming.get(company.id)))
+        if only is not None and company.id not in only:
+            continue
+        row = await _row(session, content, company, upcoming.get(company.id))
+        row.visits_held = int(held.get(company.id, 0))
+        rows.append(row)
     return rows
 
 
@@ -104,4 +120,12 @@ async def _row(
     )
     levels = [lvl.id for lvl in content.response.incident.levels] if content.response.incident else sorted(counts)
     incidents = {level: int(counts[level]) for level in levels if level in counts}
-    return OverviewRow(company.name, company.course, members, status, answered, questions, incidents, next_visit)
+    touched = [
+        await session.scalar(select(func.max(Incident.updated_at)).where(Incident.company_id == company.id)),
+        view.sheet.updated_at if view is not None and view.sheet is not None else None,
+    ]
+    last = max((t for t in touched if t is not None), default=None)
+    return OverviewRow(
+        company.name, company.course, members, status, answered, questions, incidents, next_visit,
+        company_id=company.id, last_activity=last,
+    )

@@ -489,3 +489,28 @@ class IntakeMiss(Base):
     text: Mapped[str] = mapped_column(Text)  # the message as read, cut to what the intake reads
     best: Mapped[str | None] = mapped_column(String(100))  # the best target's key, if any
     score: Mapped[float | None] = mapped_column(Float)
+
+
+# --- the secretariat's web desk (issue 20; migration 0012)
+
+class WebLink(Base):
+    """A one-time sign-in link (`helpdesk web login`, /web in chat). Only the SHA-256 of its token
+    is kept: someone who reads the database cannot sign in with it."""
+
+    __tablename__ = "web_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WebSession(Base):
+    """A signed-in browser: the SHA-256 of its cookie's id, and the CSRF token its forms carry."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
