@@ -19,9 +19,10 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import Content
+from bot.hearing.sheet import load as load_sheet
 from bot.content.models import Programme
 from bot.engine.messages import Outbound
-from bot.store.models import Company, Conversation, Event, Notice, Person, Visit
+from bot.store.models import Company, Event, Notice, Visit
 from bot.store.outbox import enqueue
 from scheduler.audience import company_people
 from scheduler.events import rsvp_people
@@ -129,19 +130,10 @@ async def _event(
 
 
 async def hearing_finished(session: AsyncSession, content: Content, company_id: int) -> bool:
-    """Somebody of the company has completed a hearing sheet (any course's)."""
-    return bool(
-        await session.scalar(
-            select(
-                exists().where(
-                    Conversation.person_id == Person.id,
-                    Person.company_id == company_id,
-                    Conversation.flow_id.in_(list(content.flows)),
-                    Conversation.status == "completed",
-                )
-            )
-        )
-    )
+    """The company's shared sheet is submitted, or has an answer to every question."""
+    company = await session.get(Company, company_id)
+    view = await load_sheet(session, content, company) if company is not None else None
+    return view is not None and (view.submitted or (view.counts.given > 0 and view.counts.open == 0))
 
 
 async def planned(

@@ -28,6 +28,7 @@ from bot.content.models import Retention
 from bot.store.housekeeping import forget_old
 from bot.store.models import utcnow
 from scheduler import jobs
+from scheduler.hearing_reminders import remind_weekly
 from scheduler.incident_reminders import remind_quiet
 from scheduler.plan import Reminder
 from scheduler.reminders import Sweep, sweep
@@ -86,6 +87,7 @@ class SchedulerService:
         for ref, outcome in result.fired.items():
             log.info("reminder %s at sync: %s", ref, outcome)
         await remind_quiet(self.sessions, self.content, self.tz, self.clock())
+        await remind_weekly(self.sessions, self.content, self.tz, self.clock())
         if self.scheduler is not None:
             self._reconcile(result.future)
         return result

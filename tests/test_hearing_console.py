@@ -197,13 +197,14 @@ async def test_a_registered_expert_is_told_what_they_can_do_instead(convo: Convo
 async def stored_answers(convo: Convo) -> dict[str, tuple[object, bool, bool]]:
     """The latest stored answer per question: (value, unknown, skipped), as the report reads them."""
     from bot.store import repo
+    from tests.conftest import answers_of
 
     async with convo.runtime.sessions() as session:
         person = await repo.person_by_platform(session, "console", convo.user)
         assert person is not None
         conversation = await repo.active_conversation(session, person.id)
         assert conversation is not None
-        answers = await repo.load_answers(session, conversation.id)
+        answers = await answers_of(session, convo.runtime.content, person, conversation)
     return {key: (a.value, a.unknown, a.skipped) for key, a in answers.items()}
 
 

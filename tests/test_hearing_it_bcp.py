@@ -83,6 +83,9 @@ def test_removing_any_section_of_the_it_bcp_part_leaves_a_topic_uncovered(tmp_pa
     data = load_yaml(path)
     data["sections"] = [s for s in data["sections"] if s["id"] != section_id]
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # The document drafts read these questions too and would refuse the copy first: this test is
+    # about the hearing's coverage alone (tests/test_drafts_content.py checks the drafts' ids).
+    shutil.rmtree(copy / "drafts")
     assert missing_topics(it_bcp_flow(copy)) != {}
 
 
@@ -140,7 +143,7 @@ async def test_the_it_bcp_hearing_answered_end_to_end_on_the_console(convo: Conv
     await convo.send("/hearing")
     assert "ヒアリングシート（IT-BCP策定コース）" in convo.text
     asked = await answer_all(convo, "ja", entries=2)
-    assert "回答が完了しました" in convo.text
+    assert "回答がそろいました" in convo.text
     # both new groups were asked twice, with the vendor questions the first answers lead to
     for key in ("key_system_list[2].system_vendor_contact_kept", "process_alternatives[2].alt_ready",
                 "business_processes[2].process_rpo", "crisis_events", "bcp_review", "alt_network"):
@@ -154,8 +157,8 @@ async def test_the_it_bcp_hearing_answered_end_to_end_on_the_console(convo: Conv
     assert report is not None
     tables = {table.title: table for table in report.tables}
     impact = next(t for title, t in tables.items() if "重要業務ごとの影響・RTO・RPO" in title)
-    assert "RTO（復旧時間目標）" in impact.columns and len(impact.rows) == 2
+    assert any(c.title.startswith("RTO（復旧時間目標）") for c in impact.columns) and len(impact.rows) == 2
     vendors = next(t for title, t in tables.items() if "重要なシステムと業者の連絡先" in title)
-    assert vendors.columns[:3] == ["システム", "保守・運用", "業者名"] and len(vendors.rows) == 2
+    assert [c.title for c in vendors.columns[:3]] == ["システム", "保守・運用", "業者名"] and len(vendors.rows) == 2
     assert vendors.rows[0][:2] == ["販売管理システム", "外部の業者（ITベンダー・保守会社）"]
     assert any("重要業務ごとの代替手段" in title for title in tables)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.engine.messages import Outbound
 from bot.engine.runtime import Runtime
 from bot.platforms.base import RetryLater
-from bot.store import repo
+from bot.store import repo, sheets
 from bot.store.models import AuditEntry, ExpertAssignment, Person, Visit
 from scheduler.delivery import deliver_due
 from scheduler.errors import ProgrammeError
@@ -151,8 +151,9 @@ async def test_the_hearing_nudge_only_when_the_sheet_is_not_finished(runtime: Ru
         assert yamada is not None
         flow = runtime.content.hearing_flow("it-bcp")
         assert flow is not None
-        conversation = await repo.start_conversation(session, yamada.id, flow, clock())
-        conversation.status = "completed"
+        # B社's shared sheet is submitted (a person's finished conversation no longer decides it)
+        sheet = await sheets.sheet_for(session, yamada.company_id or 0, flow.id, clock())
+        sheet.status, sheet.submitted_at = "submitted", clock()
     fired = await sweep_at(runtime, clock, "2026-11-28 10:00")
     assert fired == {"visit:1:r1:nudge": "sent", "visit:2:r1:nudge": "skipped"}
     [nudge, *_] = await outbox(runtime, "visit:1:r1:nudge")

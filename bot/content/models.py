@@ -709,9 +709,23 @@ class HearingNudge(Strict):
     at: HHMM
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # date.weekday() order
+
+
+class HearingWeekly(Strict):
+    """Until the company's sheet is submitted, its lead is told weekly what is open: on `weekday` at
+    `at`, but not within `quiet_days_before_visit` days of visit 1 (the hearing nudge's time)."""
+
+    weekday: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    at: HHMM
+    quiet_days_before_visit: int = Field(default=2, ge=0, le=14)
+    source: str | None = None
+
+
 class Reminders(Strict):
     visit: list[Offset] = Field(default_factory=list)
     hearing_nudge: HearingNudge | None = None
+    hearing_weekly: HearingWeekly | None = None
     event: list[Offset] = Field(default_factory=list)
     source: str | None = None
 
