@@ -23,3 +23,10 @@ def valid_answer(question: Question, lang: str = "ja") -> str:
     if kind == "date" and question.not_past:
         return TYPED[lang]["date"].replace("昨日", "明日").replace("yesterday", "tomorrow")
     return TYPED[lang][kind]
+
+
+def shown_number(keys: list[str], index: int) -> int:
+    """The question number the progress line shows at keys[index] (a plan's keys in order): a
+    group's "one more?" is no question and shows the number of its entry's last question."""
+    counted = sum(1 for key in keys[: index + 1] if not key.endswith("._more"))
+    return max(1, counted)

@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from bot.config import async_url
 from bot.store.db import make_engine, session_factory
-from bot.store.models import AnswerRow, Conversation, Incident, OutboxRow, Person, ProcessedEvent
+from bot.store.models import AnswerRow, Conversation, Incident, OutboxRow, Person, ProcessedEvent, SheetAnswer
 from tests.fakes.slack_api import (
     APP_TOKEN,
     BotProcess,
@@ -203,7 +203,7 @@ def malformed(draw: st.DrawFn, valid: dict[str, Any]) -> tuple[str, SlackRequest
 # --- the database, counted from outside the bot process
 
 
-TABLES = (Person, AnswerRow, ProcessedEvent, Conversation, Incident, OutboxRow)
+TABLES = (Person, AnswerRow, SheetAnswer, ProcessedEvent, Conversation, Incident, OutboxRow)
 
 
 def counts(database_url: str) -> dict[str, int]:

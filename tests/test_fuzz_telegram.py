@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 
 from bot.config import async_url
 from bot.store.db import make_engine, session_factory
-from bot.store.models import AnswerRow, Conversation, Identity, Person, ProcessedEvent
+from bot.store.models import AnswerRow, Conversation, Identity, Person, ProcessedEvent, SheetAnswer
 from tests.fakes.telegram_api import (
     BotProcess,
     Call,
@@ -45,7 +45,7 @@ __all__ = ["telegram_api"]  # the fixture, used by name
 SECRET = "fuzz-Secret_token_0123456789abcdef"  # 32 or more, as the bot wants
 ONE_MB = 1024 * 1024
 TABLES = {"people": Person, "identities": Identity, "conversations": Conversation, "answers": AnswerRow,
-          "processed_events": ProcessedEvent}
+          "sheet_answers": SheetAnswer, "processed_events": ProcessedEvent}
 IGNORED = re.compile(r"update (\S+) (?:ignored|failed)")  # the adapter's lines (updates, polling, handlers)
 
 

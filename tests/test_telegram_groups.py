@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.config import async_url
 from bot.store import repo
 from bot.store.db import make_engine, session_factory
-from bot.store.models import AnswerRow, Chat, Person
+from bot.store.models import SheetAnswer, Chat, Person
 from tests.fakes.telegram_api import (
     BotProcess,
     Call,
@@ -116,7 +116,7 @@ def test_a_group_gets_commands_only_never_answers_and_a_lead_links_it(
     assert [(c.platform, c.chat_id, c.purpose) for c in chats] == [("telegram", str(GROUP["id"]), "incidents")]
     people = {p.platform_user_id: p for p in rows(database_url, select(Person))}
     assert people[str(stranger.user_id)].company_id is None  # the code was not redeemed in the group
-    member_answers = rows(database_url, select(AnswerRow.raw_text))
+    member_answers = rows(database_url, select(SheetAnswer.raw_text))
     assert member_answers == ["57"]  # "58" in the group answered nothing
     assert bot.stop() == 0
 

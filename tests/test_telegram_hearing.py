@@ -31,7 +31,7 @@ from tests.fakes.telegram_api import (
     next_update_id,
     telegram_api,
 )
-from tests.answering import valid_answer
+from tests.answering import shown_number, valid_answer
 from tests.conftest import CONTENT_DIR, answers_of
 
 pytestmark = pytest.mark.slow
@@ -144,6 +144,7 @@ def test_deep_link_registration_then_a_full_hearing_with_buttons(
     script, expected = scripted(content, course, lang)
     question = user.reply(user.send("/hearing"), question_number(1, lang))
     pressed_questions = 0
+    keys = [key for key, _ in script]
     for number, (_, typed) in enumerate(script, 2):
         mark, pressed = answer(user, question, typed, lang)
         if pressed:
@@ -153,7 +154,8 @@ def test_deep_link_registration_then_a_full_hearing_with_buttons(
             )
             assert "reply_markup" not in shown.params  # the keyboard is gone ...
             assert all(label in shown.text.rsplit("\n", 1)[-1] for label in pressed)  # ... the answer shows
-        question = user.reply(mark, completed(lang) if number > len(script) else question_number(number, lang))
+        following = completed(lang) if number > len(script) else question_number(shown_number(keys, number - 1), lang)
+        question = user.reply(mark, following)
 
     said = "\n".join(c.text for c in telegram_api.since(0, "sendMessage"))
     refusals = [

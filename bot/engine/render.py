@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.content.models import Question, Text
-from bot.engine.flow import Answer, CompiledFlow, Plan, Step
+from bot.engine.flow import MORE, Answer, CompiledFlow, Plan, Step
 from bot.engine.i18n import MessageBook
 from bot.engine.messages import Choice, Outbound
 from bot.engine.parse import SCALE_ORDER, Candidates, Reprompt, Words, unknown_option
@@ -144,8 +144,11 @@ def _n(number: float) -> str:
 
 
 def progress_line(flow: CompiledFlow, plan: Plan, step: Step, sp: Speaker) -> str:
-    answerable = [s for s in plan if s.answerable]
-    number = next((i for i, s in enumerate(answerable, 1) if s.key == step.key), len(answerable))
+    # Counted as the sheet counts (bot/hearing/counts.py): a group's "one more?" is no question;
+    # on that step the number is that of the entry's last question.
+    answerable = [s for s in plan if s.answerable and s.question.id != MORE]
+    position = next((i for i, s in enumerate(plan) if s.key == step.key), len(plan))
+    number = max(1, sum(1 for s in plan[: position + 1] if s.answerable and s.question.id != MORE))
     section = flow.sections[step.section_index]
     return sp.say(
         "flow.progress",

@@ -18,6 +18,7 @@ from scheduler.delivery import deliver_due
 
 PLATFORM = "console"
 _PRESS = re.compile(r"^/press(?:\s+(\S+))?$")
+_BARE_NUMBER = re.compile(r"^([0-9]{1,2})$")
 
 
 class ConsoleSender:
@@ -30,6 +31,9 @@ class ConsoleSender:
         self.runtime = runtime
         self.stdout = stdout
         self.buttons: Outbound | None = None  # the last message with buttons: /press N presses one
+        # Whether the last message printed was that one: then a bare number presses its button too,
+        # as a person who sees numbered buttons types (after a question, a number answers it).
+        self.buttons_last = False
         self.lang = "ja"  # the person's language, read after each message (/lang en changes it)
 
     async def send(self, chat_id: str, message: Outbound) -> str | None:
@@ -46,16 +50,22 @@ class ConsoleSender:
         """The message as text; buttons that belong to no questionnaire (a reminder's, a preview's)
         are remembered for /press, since typing a number answers the open questionnaire."""
         text = render(message)
-        if message.options and message.question_ref and split_ref(message.question_ref) is None:
+        self.buttons_last = bool(message.options and message.question_ref and split_ref(message.question_ref) is None)
+        if self.buttons_last:
             self.buttons = message
             text += "\n" + self.runtime.content.book.say("console.press_hint", self.lang)
         return text
 
     def press(self, user: str, line: str, language: str | None) -> Inbound | str | None:
-        """`/press N`: the Nth button of the last message with buttons, as a platform would send it;
+        """`/press N` (or just N right after that message): the Nth button of the last message with
+        buttons, as a platform would send it;
         a sentence saying why not when no button of this run has that number (buttons printed by an
         earlier run of the console are gone with it); None for a line that is not /press."""
         match = _PRESS.match(line.strip())
+        if match is None and self.buttons_last and self.buttons is not None:
+            match = _BARE_NUMBER.match(line.strip())
+            if match is not None and not 1 <= int(match.group(1)) <= len(self.buttons.options):
+                match = None  # a number that is no button of it: a message like any other
         if match is None:
             return None
         book = self.runtime.content.book
