@@ -131,6 +131,12 @@ class Settings(BaseSettings):
     reply_retry_seconds: float = Field(default=30.0, ge=0)
     reply_backoff_seconds: float = Field(default=0.5, gt=0)
 
+    # Files the bot sends (a /draft document): at most files_max_bytes each, since every one also
+    # travels through the outbox as base64 when a platform is slow; the console writes them into
+    # files_dir and prints the path.
+    files_max_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    files_dir: Path = Path("helpdesk-files")
+
     # The secretariat's web desk (bot/web): where sign-in links point (behind a proxy, its public
     # https address), and the port `serve slack|telegram` also serves it on when set.
     web_base_url: str | None = None

@@ -23,3 +23,16 @@ async def answered_company(runtime: Runtime, name: str, course: str, user: str =
             text = "被害を受けたことがある"
         await convo.send(text)
     raise AssertionError("the hearing did not end")
+
+
+async def begun_company(runtime: Runtime, name: str, course: str, user: str = "lead", platform: str = "console") -> Convo:
+    """The company's lead has answered the hearing's first question: enough for a draft (the rest
+    is 【要確認】)."""
+    convo = Convo(runtime, user, platform)
+    code = await add_company(runtime, name, course)
+    await convo.send(f"/start {code}")
+    await convo.send("/hearing")
+    step = await convo.current_step()
+    assert step is not None
+    await convo.send(valid_answer(step.question, "ja"))
+    return convo

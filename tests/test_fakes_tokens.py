@@ -19,7 +19,8 @@ __all__ = ["slack_api", "telegram_api"]  # the fixtures, used by name
 
 SLACK_METHODS = [
     "auth.test", "chat.postMessage", "chat.update", "views.publish", "views.open", "views.update",
-    "users.info", "conversations.open", "apps.connections.open", "files.upload",
+    "users.info", "conversations.open", "apps.connections.open", "files.upload", "files.getUploadURLExternal",
+    "files.completeUploadExternal",
 ]
 TELEGRAM_METHODS = [
     "getMe", "getUpdates", "sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery",

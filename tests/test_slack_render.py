@@ -232,7 +232,9 @@ def test_the_manifest_declares_what_the_app_listens_to() -> None:
     assert [c["command"] for c in features["slash_commands"]] == [COMMAND]
     assert [(s["type"], s["callback_id"]) for s in features["shortcuts"]] == [("global", INCIDENT_CALLBACK)]
     assert sorted(settings["event_subscriptions"]["bot_events"]) == ["app_home_opened", "message.im"]
-    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == ["chat:write", "commands", "im:history", "users:read"]
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == [
+        "chat:write", "commands", "files:write", "im:history", "im:write", "users:read",
+    ]
     assert features["app_home"]["home_tab_enabled"] and features["app_home"]["messages_tab_enabled"]
     assert settings["interactivity"]["is_enabled"]
     urls = [settings["event_subscriptions"]["request_url"], settings["interactivity"]["request_url"],

@@ -22,6 +22,8 @@ def console(
 
     async def go() -> None:
         async with open_app(flood_control=False) as application:
-            await run_console(application.runtime, name, language=lang.value if lang else None)
+            await run_console(
+                application.runtime, name, language=lang.value if lang else None, files_dir=application.settings.files_dir,
+            )
 
     run(go)

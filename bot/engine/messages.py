@@ -6,7 +6,8 @@ a platform library.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import base64
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, Mapping
 
 
@@ -18,6 +19,16 @@ class Attachment:
     platform_ref: str
     mime_type: str | None = None
     size: int | None = None
+
+
+@dataclass(frozen=True)
+class OutFile:
+    """A file the bot made (a draft document) and sends with a reply: the bytes travel with it, so
+    the outbox can send it after a restart. Handlers keep it under the size the settings allow."""
+
+    name: str  # what the person sees: csirt-checklist.xlsx
+    mime_type: str
+    data: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,7 @@ class Outbound:
     multi: bool = False
     question_ref: str | None = None  # "<conversation>:<key>": lets a button press name its question
     attachments: tuple[Attachment, ...] = field(default_factory=tuple)
+    files: tuple[OutFile, ...] = ()  # files the bot sends with the text (platforms upload them)
     # Buttons that show a part (a filing reply's checklist, contacts) answer no question: they stay
     # pressable after a press, where a question's buttons give way to the answer chosen.
     lasting: bool = False
@@ -70,8 +82,13 @@ def split_ref(ref: str | None) -> tuple[int, str] | None:
 
 
 def outbound_to_json(message: Outbound) -> dict[str, Any]:
-    """For the outbox: an Outbound survives a restart as JSON."""
-    return asdict(message)
+    """For the outbox: an Outbound survives a restart as JSON (a file's bytes as base64)."""
+    data = asdict(replace(message, files=()))
+    data["files"] = [
+        {"name": f.name, "mime_type": f.mime_type, "data": base64.b64encode(f.data).decode("ascii")}
+        for f in message.files
+    ]
+    return data
 
 
 def outbound_from_json(data: dict[str, Any]) -> Outbound:
@@ -82,5 +99,8 @@ def outbound_from_json(data: dict[str, Any]) -> Outbound:
         multi=bool(data.get("multi", False)),
         question_ref=data.get("question_ref"),
         attachments=tuple(Attachment(**a) for a in data.get("attachments", ())),
+        files=tuple(
+            OutFile(f["name"], f["mime_type"], base64.b64decode(f["data"], validate=True)) for f in data.get("files", ())
+        ),
         lasting=bool(data.get("lasting", False)),
     )

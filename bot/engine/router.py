@@ -10,7 +10,7 @@ from bot.engine.conversations import run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
-from bot.handlers import events, hearing, notices, visits
+from bot.handlers import draft, events, hearing, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
 from bot.handlers.incident import handle_form, handle_incident, handle_incidents, handle_press, record_attachments
@@ -40,6 +40,7 @@ COMMANDS: dict[str, Handler] = {
     "incident": handle_incident,
     "incidents": handle_incidents,
     "report": handle_report,
+    "draft": draft.handle_draft,
     "link": handle_link,
     "profile": handle_profile,
     "overview": handle_overview,
@@ -59,6 +60,7 @@ PRESSES: dict[str, Handler] = {
     notices.REF_PREFIX: notices.handle_press,
     hearing.REF_PREFIX: hearing.handle_press,  # the sheet's menus, review and submission
     triage.REF_PREFIX: triage.handle_leaf_press,  # a quick-list leaf's checklist and contacts
+    draft.REF_PREFIX: draft.handle_press,  # a document, then its format, under /draft's listing
 }
 # Forms a platform shows and sends back filled in (Inbound.form), by the command they stand for.
 FORMS: dict[str, Handler] = {

@@ -1,7 +1,8 @@
 """The console platform: one message per line on stdin, replies on stdout.
 
 Options are printed one per line, numbered from 1, and answered by number or label. Works
-interactively and with stdin from a pipe (it ends at end of input).
+interactively and with stdin from a pipe (it ends at end of input). A file the bot sends (a /draft
+document) is written into HELPDESK_FILES_DIR (./helpdesk-files/ by default) and its path printed.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
-from bot.engine.messages import Inbound, Outbound, split_ref
+from bot.engine.messages import Inbound, OutFile, Outbound, split_ref
 from bot.engine.runtime import Runtime
+from bot.reports.output import OutputExists, write_private
 from bot.store import repo
 from scheduler.delivery import deliver_due
 
@@ -27,9 +30,10 @@ class ConsoleSender:
 
     platform = PLATFORM
 
-    def __init__(self, runtime: Runtime, stdout: TextIO) -> None:
+    def __init__(self, runtime: Runtime, stdout: TextIO, files_dir: Path = Path("helpdesk-files")) -> None:
         self.runtime = runtime
         self.stdout = stdout
+        self.files_dir = files_dir
         self.buttons: Outbound | None = None  # the last message with buttons: /press N presses one
         # Whether the last message printed was that one: then a bare number presses its button too,
         # as a person who sees numbered buttons types (after a question, a number answers it).
@@ -50,10 +54,17 @@ class ConsoleSender:
         """The message as text; buttons that belong to no questionnaire (a reminder's, a preview's)
         are remembered for /press, since typing a number answers the open questionnaire."""
         text = render(message)
+        book = self.runtime.content.book
+        for file in message.files:
+            try:
+                text += "\n" + book.say("console.file_saved", self.lang, path=save_file(self.files_dir, file))
+            except OSError as exc:
+                text += "\n" + book.say("console.file_not_saved", self.lang, name=file.name, folder=self.files_dir,
+                                         reason=exc.strerror or type(exc).__name__)
         self.buttons_last = bool(message.options and message.question_ref and split_ref(message.question_ref) is None)
         if self.buttons_last:
             self.buttons = message
-            text += "\n" + self.runtime.content.book.say("console.press_hint", self.lang)
+            text += "\n" + book.say("console.press_hint", self.lang)
         return text
 
     def press(self, user: str, line: str, language: str | None) -> Inbound | str | None:
@@ -79,6 +90,22 @@ class ConsoleSender:
         return Inbound(PLATFORM, user, choice=choice, reply_to=self.buttons.question_ref, display_name=user, language=language)
 
 
+def save_file(folder: Path, file: OutFile) -> Path:
+    """Write a file the bot sent into `folder`, owner-only, never over an earlier one: a second
+    draft of the same document becomes csirt-checklist-2.xlsx."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(file.name).name or "file"  # a bare name: nothing outside the folder
+    stem, suffix = Path(name).stem, Path(name).suffix
+    for number in range(1, 1000):
+        path = folder / (name if number == 1 else f"{stem}-{number}{suffix}")
+        try:
+            write_private(path, file.data)
+        except OutputExists:
+            continue
+        return path
+    raise FileExistsError(f"{folder} holds 999 files named like {name}")
+
+
 def render(reply: Outbound) -> str:
     lines = [reply.text]
     lines.extend(f"  {number}. {choice.label}" for number, choice in enumerate(reply.options, 1))
@@ -88,13 +115,14 @@ def render(reply: Outbound) -> str:
 async def run_console(
     runtime: Runtime, user: str, *, language: str | None = None,
     stdin: TextIO | None = None, stdout: TextIO | None = None, background: bool | None = None,
+    files_dir: Path = Path("helpdesk-files"),
 ) -> None:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     if language:
         await runtime.handle(Inbound(PLATFORM, user, text=f"/lang {language}", display_name=user))
-    sender = ConsoleSender(runtime, stdout)
+    sender = ConsoleSender(runtime, stdout, files_dir)
     scheduler = None
     if interactive if background is None else background:
         # This process may also run the scheduler, so reminders get queued while you chat.

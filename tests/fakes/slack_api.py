@@ -3,7 +3,11 @@
 FakeSlackAPI answers the Web API at http://127.0.0.1:PORT/api/<method> (HELPDESK_SLACK_API_URL) the
 way Slack documents it: auth.test, chat.postMessage (a user id as channel lands in that user's DM),
 chat.update, views.publish / views.open / views.update, users.info (with a locale per user),
-conversations.open and apps.connections.open (Socket Mode, with a WebSocket at /link). It records
+conversations.open, apps.connections.open (Socket Mode, with a WebSocket at /link) and the file
+upload of files_upload_v2: files.getUploadURLExternal (a filename and a length are required), a POST
+of the bytes to the URL it gave (recorded as method "upload"; an unknown URL is 404, bytes of another
+length 400), then files.completeUploadExternal (every file uploaded, a channel id: a user id is
+channel_not_found; the file is then in `shared`). It records
 every call, checks the bot token, and refuses blocks beyond Block Kit's limits (invalid_blocks), as
 Slack does. `fail()` makes chosen calls answer 429 with Retry-After, 500, or an error such as
 channel_not_found; `faults()` answers a share of calls, drawn from a seeded random stream, 500 or 429.
@@ -128,6 +132,25 @@ class _Faults:
     rng: random.Random
 
 
+@dataclass
+class _Upload:
+    filename: str
+    length: int
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file the bot shared with files.completeUploadExternal, as Slack would show it."""
+
+    id: str
+    channel: str
+    name: str
+    title: str
+    data: bytes
+    comment: str
+
+
 def dm_of(user_id: str) -> str:
     """The id of a person's DM with the bot, as this fake names it."""
     return "D" + user_id[1:]
@@ -147,6 +170,9 @@ class FakeSlackAPI:
         self._ts = itertools.count(1)
         self._views = itertools.count(1)
         self.views: dict[str, dict[str, Any]] = {}  # view id -> the view as it is now (modals, homes)
+        self.shared: list[SharedFile] = []  # files completed into a channel, in order
+        self._uploads: dict[str, _Upload] = {}
+        self._file_ids = itertools.count(1)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -172,6 +198,7 @@ class FakeSlackAPI:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle)
         app.router.add_get("/link", self._socket)
+        app.router.add_post("/upload/v1/{file_id}", self._upload)
         self._runner = web.AppRunner(app, access_log=None)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -227,6 +254,11 @@ class FakeSlackAPI:
     def posts(self, user_id: str, mark: int = 0) -> list[Call]:
         """Messages the bot posted in a person's DM (successfully) after `mark`."""
         return [c for c in self.since(mark, "chat.postMessage") if c.ok and c.channel == dm_of(user_id)]
+
+    def files_to(self, user_id: str) -> list[SharedFile]:
+        """Files shared in a person's DM with the bot."""
+        with self._lock:
+            return [f for f in self.shared if f.channel == dm_of(user_id)]
 
     def updates(self, user_id: str, mark: int = 0) -> list[Call]:
         return [c for c in self.since(mark, "chat.update") if c.ok and c.channel == dm_of(user_id)]
@@ -326,7 +358,69 @@ class FakeSlackAPI:
             return {"ok": True, "channel": {"id": dm_of(users.split(",")[0])}}
         if method == "apps.connections.open":
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(params)
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         return {"ok": False, "error": "unknown_method"}
+
+    # --- files: files_upload_v2's three steps
+
+    def _upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = str(params.get("filename") or "")
+        length = str(params.get("length") or "")
+        if not filename or not length.isdigit() or int(length) <= 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = f"F{next(self._file_ids):09d}"
+        with self._lock:
+            self._uploads[file_id] = _Upload(filename, int(length))
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{self.port}/upload/v1/{file_id}", "file_id": file_id}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """The upload URL: no token (the URL is the permission), the raw bytes as the body."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        call = Call("upload", {"file_id": file_id, "length": len(data)})
+        failure = self._take_failure("upload")
+        if failure is not None:
+            call.status = failure.status
+            self._answer(call)
+            return web.Response(status=failure.status, text=failure.error)
+        with self._lock:
+            upload = self._uploads.get(file_id)
+            if upload is None:
+                status, text = 404, "not found"
+            elif len(data) != upload.length:
+                status, text = 400, f"expected {upload.length} bytes, got {len(data)}"
+            else:
+                upload.data = data
+                status, text = 200, f"OK - {len(data)}"
+        call.status, call.response = status, {"ok": status == 200}
+        self._answer(call)
+        return web.Response(status=status, text=text)
+
+    def _complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = _json(params.get("files"))
+        channel = str(params.get("channel_id") or "")
+        if not isinstance(files, list) or not files or not all(isinstance(f, dict) and f.get("id") for f in files):
+            return {"ok": False, "error": "invalid_arguments"}
+        if channel and channel[:1] not in ("D", "C", "G"):
+            return {"ok": False, "error": "channel_not_found"}
+        with self._lock:
+            uploads = [(f, self._uploads.get(str(f["id"]))) for f in files]
+            if any(u is None or u.data is None for _, u in uploads):
+                return {"ok": False, "error": "file_not_found"}
+            done = []
+            for item, upload in uploads:
+                assert upload is not None and upload.data is not None
+                file_id = str(item["id"])
+                title = str(item.get("title") or upload.filename)
+                if channel:
+                    comment = str(params.get("initial_comment") or "") if not done else ""
+                    self.shared.append(SharedFile(file_id, channel, upload.filename, title, upload.data, comment))
+                del self._uploads[file_id]  # completed once: a second completion finds nothing
+                done.append({"id": file_id, "name": upload.filename, "title": title, "size": len(upload.data)})
+        return {"ok": True, "files": done}
 
     def _view(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """views.publish (the App Home), views.open (a modal, with a trigger) and views.update (a

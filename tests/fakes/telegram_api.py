@@ -3,7 +3,8 @@
 It answers http://127.0.0.1:PORT/bot<token>/<method> the way the Bot API documents it: getMe,
 deleteWebhook, setWebhook, setMyCommands; getUpdates from a queue of Update JSON (honouring `offset`,
 waiting at most a short while instead of the asked long-poll timeout); and it records sendMessage,
-editMessageText, editMessageReplyMarkup and answerCallbackQuery. `fail()` makes chosen calls answer
+editMessageText, editMessageReplyMarkup, answerCallbackQuery and sendDocument (a file uploaded as
+multipart/form-data, non-empty, at most 50 MB, or a file_id it gave before; kept in `documents`). `fail()` makes chosen calls answer
 429 with parameters.retry_after, 500, 403 or 400 instead; `faults()` answers a share of calls, drawn
 from a seeded random stream, 500 or 429.
 
@@ -48,8 +49,10 @@ BOT_USER = {
 }
 # Form fields that are strings on the wire; every other field python-telegram-bot sends is JSON.
 _STRING_FIELDS = {"text", "callback_query_id", "url", "secret_token", "language_code", "inline_message_id"}
-RECORDED = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"}
-FLOOD_COUNTED = {"sendMessage", "editMessageText", "editMessageReplyMarkup"}  # messages, for flood_limit
+RECORDED = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery", "sendDocument"}
+FLOOD_COUNTED = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument"}  # messages, for flood_limit
+UPLOAD_LIMIT = 50 * 1024 * 1024  # what the Bot API takes from a bot by multipart upload
+CAPTION_LIMIT = 1024
 SHORT_POLL = 0.5  # seconds getUpdates waits for an update before answering []
 
 T = TypeVar("T")
@@ -80,6 +83,27 @@ class Call:
         """The inline keyboard's buttons, row by row flattened."""
         markup = self.params.get("reply_markup") or {}
         return [button for row in markup.get("inline_keyboard", []) for button in row]
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file part of a multipart request, as the bot sent it."""
+
+    filename: str
+    content_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document the bot sent to a chat."""
+
+    file_id: str
+    chat_id: int
+    file_name: str
+    mime_type: str
+    data: bytes = field(repr=False)
+    caption: str
 
 
 @dataclass
@@ -118,6 +142,8 @@ class FakeTelegramAPI:
         self._faults: _Faults | None = None
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._message_ids = itertools.count(5000)
+        self._file_ids = itertools.count(1)
+        self.documents: list[Document] = []
         self._sent_at: deque[float] = deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._arrived: asyncio.Event | None = None
@@ -345,6 +371,8 @@ class FakeTelegramAPI:
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         if method == "sendMessage":
             return self._send(params)
+        if method == "sendDocument":
+            return self._send_document(params)
         if method in ("editMessageText", "editMessageReplyMarkup"):
             return self._edit(method, params)
         return _error(400, f"Bad Request: the fake Bot API does not know {method}")
@@ -368,6 +396,43 @@ class FakeTelegramAPI:
         with self._lock:
             self._messages[(chat_id, message["message_id"])] = message
         return message
+
+    def _send_document(self, params: dict[str, Any]) -> Any:
+        if "chat_id" not in params:
+            return _error(400, "Bad Request: chat_id is empty")
+        chat_id = int(params["chat_id"])
+        document = params.get("document")
+        caption = str(params.get("caption") or "")
+        if len(caption) > CAPTION_LIMIT:
+            return _error(400, "Bad Request: message caption is too long")
+        with self._lock:
+            if isinstance(document, str):  # a file_id sent before; this fake fetches no URL
+                known = next((d for d in self.documents if d.file_id == document), None)
+                if known is None:
+                    return _error(400, "Bad Request: wrong file identifier/HTTP URL specified")
+                upload = Upload(known.file_name, known.mime_type, known.data)
+            elif isinstance(document, Upload):
+                upload = document
+            else:
+                return _error(400, "Bad Request: there is no document in the request")
+            if not upload.data:
+                return _error(400, "Bad Request: file must be non-empty")
+            if len(upload.data) > UPLOAD_LIMIT:
+                return _error(413, "Request Entity Too Large")
+            file_id = f"BQACAgIAAxkBAAI{next(self._file_ids):06d}"
+            self.documents.append(Document(file_id, chat_id, upload.filename, upload.content_type, upload.data, caption))
+            message = {
+                "message_id": next(self._message_ids), "from": BOT_USER, "chat": _chat(chat_id), "date": int(time.time()),
+                "document": {"file_id": file_id, "file_unique_id": f"u{file_id[-6:]}", "file_name": upload.filename,
+                             "mime_type": upload.content_type, "file_size": len(upload.data)},
+                **({"caption": caption} if caption else {}),
+            }
+            self._messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def documents_to(self, chat_id: int) -> list[Document]:
+        with self._lock:
+            return [d for d in self.documents if d.chat_id == chat_id]
 
     def _edit(self, method: str, params: dict[str, Any]) -> Any:
         key = (int(params["chat_id"]), int(params["message_id"]))
@@ -400,8 +465,11 @@ async def _params(request: web.Request) -> dict[str, Any]:
     form = await request.post()
     params: dict[str, Any] = {}
     for name, value in form.items():
+        if isinstance(value, web.FileField):
+            params[name] = Upload(value.filename, value.content_type, value.file.read())
+            continue
         if not isinstance(value, str):
-            continue  # an uploaded file: not used by these tests
+            continue
         if name in _STRING_FIELDS:
             params[name] = value
             continue

@@ -139,18 +139,18 @@ def reply_blocks(reply: Outbound, say: Say) -> list[Block]:
 
 def group_replies(replies: Sequence[Outbound]) -> list[list[Outbound]]:
     """Split replies into messages: each message ends at a reply with options, and stays inside
-    Slack's 50 blocks."""
+    Slack's 50 blocks. A reply with files is a message of its own (its text is their comment)."""
     groups: list[list[Outbound]] = []
     current: list[Outbound] = []
     size = 0
     for reply in replies:
         need = len(sections(from_engine(reply.text))) + bool(reply.options)
-        if current and size + need > BLOCKS_PER_MESSAGE:
+        if current and (size + need > BLOCKS_PER_MESSAGE or reply.files):
             groups.append(current)
             current, size = [], 0
         current.append(reply)
         size += need
-        if reply.options:
+        if reply.options or reply.files:
             groups.append(current)
             current, size = [], 0
     if current:

@@ -21,11 +21,11 @@ from dataclasses import dataclass, replace
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.error import TelegramError
 
-from bot.engine.messages import Outbound
+from bot.engine.messages import OutFile, Outbound
 from bot.platforms.base import RetryLater, TokenRefused, Undeliverable
 from bot.platforms.handover import Deadline, Late, ReplyRetry, retrying, token_refused, turn_key
 from bot.platforms.telegram.errors import delivery_error
-from bot.platforms.telegram.replies import PLATFORM, Answered, Replies, split_text
+from bot.platforms.telegram.replies import PLATFORM, Answered, Replies, send_file, text_parts
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ class Courier:
     async def _send(
         self, bot: Bot, chat_id: str, reply: Outbound, keyboard: InlineKeyboardMarkup | None, deadline: Deadline
     ) -> None:
-        parts = split_text(reply.text)
+        parts = text_parts(reply)
         for number, part in enumerate(parts):
             last = number == len(parts) - 1
             if last and keyboard is None and reply.options:
@@ -92,3 +92,18 @@ class Courier:
                 raise
             except RetryLater as exc:
                 raise Unsent(replace(reply, text="\n".join(parts[number:])), exc) from exc
+        for index, file in enumerate(reply.files):
+
+            async def upload(file: OutFile = file) -> Message:
+                try:
+                    return await send_file(bot, chat_id, file)
+                except TelegramError as exc:
+                    raise delivery_error(exc) from exc
+
+            try:
+                await retrying(upload, deadline)
+            except TokenRefused:
+                raise
+            except RetryLater as exc:
+                # The text is with the person: only the files from this one on are left.
+                raise Unsent(replace(reply, text="", options=(), files=reply.files[index:]), exc) from exc

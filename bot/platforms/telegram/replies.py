@@ -1,5 +1,6 @@
 """Outbound -> Telegram messages: text split at Telegram's length limit, options as an inline keyboard
-under the last part."""
+under the last part, then each file the reply carries as a document (sendDocument, a multipart
+upload). A reply whose text was sent already and only its files are left has an empty text."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 
 from bot.engine.i18n import MessageBook
 from bot.engine.context import Ctx
-from bot.engine.messages import Inbound, Outbound
+from bot.engine.messages import Inbound, OutFile, Outbound
 from bot.engine.runtime import Runtime
 from bot.platforms.telegram.buttons import markup, new_payload, store_keyboard_in
 from bot.store import repo
@@ -49,6 +50,15 @@ def _item_start(text: str, limit: int) -> int:
             return cut
         cut = text.rfind("\n", 0, cut)
     return -1
+
+
+def text_parts(message: Outbound) -> list[str]:
+    """The messages a reply's text takes: none when only its files are left to send."""
+    return [] if not message.text and message.files else split_text(message.text)
+
+
+async def send_file(bot: Bot, chat_id: str, file: OutFile) -> Message:
+    return await bot.send_document(chat_id, document=file.data, filename=file.name)
 
 
 async def person_language(
@@ -110,12 +120,17 @@ class Replies:
         """Send one Outbound, as the delivery worker does (replies to a message go through
         courier.py); returns the last Telegram message (the one with the keyboard). A keyboard not
         made with the answer is stored now."""
-        parts = split_text(message.text)
-        for part in parts[:-1]:
-            await bot.send_message(chat_id, part)
-        if keyboard is None and message.options:
-            keyboard = await self.keyboard(chat_id, message, parts[-1])
-        return await bot.send_message(chat_id, parts[-1], reply_markup=keyboard)
+        parts = text_parts(message)
+        sent: Message | None = None
+        for number, part in enumerate(parts):
+            last = number == len(parts) - 1
+            if last and keyboard is None and message.options:
+                keyboard = await self.keyboard(chat_id, message, part)
+            sent = await bot.send_message(chat_id, part, reply_markup=keyboard if last else None)
+        for file in message.files:
+            sent = await send_file(bot, chat_id, file)
+        assert sent is not None  # a reply has a text or files
+        return sent
 
 
 @dataclass(frozen=True)
