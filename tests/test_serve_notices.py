@@ -162,7 +162,9 @@ def file_telegram_incident(member: TelegramUser) -> None:
     question = with_buttons(member.press(question, "Word"))
     mark = member.press(question, question.buttons[0]["text"])
     member.reply(mark, lambda c: "【今すぐやること】" in c.text)
-    member.reply(member.press(with_buttons(mark), "はい"), lambda c: "何が起きているか" in c.text)  # own words asked
+    # the leaf's short reply has its own buttons (checklist, contacts); the report offer comes next
+    offer = member.reply(mark, lambda c: "インシデント報告を作成しますか" in c.text)
+    member.reply(member.press(offer, "はい"), lambda c: "何が起きているか" in c.text)  # own words asked
     question = with_buttons(member.send("Wordの添付を開いたらマクロの警告が出た"))
     question = with_buttons(member.press(question, "業務が止まっている"))
     member.reply(member.press(question, "広がっていない"), lambda c: "INC-2026-0001" in c.text)

@@ -167,7 +167,8 @@ async def test_the_app_home_shows_company_course_and_hearing_progress(
     texts = texts_of(view["blocks"])
     assert "Sample &amp; Co &lt;Tokyo&gt;" in texts  # the company, escaped
     assert book.say("course.csirt", "ja") in texts
-    assert from_engine(book.say("status.hearing_active", "ja", answered=1, unknown=0, skipped=0)) in texts
+    state = book.say("status.sheet_open", "ja")  # the company's sheet, counted as everywhere
+    assert from_engine(book.say("status.sheet", "ja", total=57, given=1, state=state)) in texts
 
     mark = slack_api.mark()
     request = person.press_home(view, publish.response["view"]["id"], publish.response["view"]["hash"], book.say("slack.home.open_hearing", "ja"))
@@ -175,7 +176,8 @@ async def test_the_app_home_shows_company_course_and_hearing_progress(
     await bot.send(request)  # a double click on the home's button
     await bot.settle()
     posts = slack_api.posts(person.user_id, mark)
-    assert len(posts) == 1 and book.text("flow.resumed").ja.split("{")[0] in posts[0].all_text
+    # once, and with the company's progress and its menu (continue, a section, review, submit)
+    assert len(posts) == 1 and "57問中1問回答済み" in posts[0].all_text and "続きから答えますか" in posts[0].all_text
     assert len(slack_api.since(mark, "views.publish")) == 1  # refreshed after the press
 
 

@@ -7,6 +7,8 @@ report after its fourth answer."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 import json
 import urllib.parse
@@ -17,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.content.loader import Content
-from bot.engine.messages import Inbound, Outbound
+from bot.engine.messages import Inbound
 from bot.engine.runtime import Runtime
 from bot.platforms.slack.blocks import message, speaker
 from bot.store.models import AnswerRow, Conversation, Incident, Notice, OutboxRow, Person, ProcessedEvent
@@ -237,7 +239,7 @@ async def test_a_submitted_form_files_the_report_as_the_dm_flow_does(
         return ref.replace(f"inc:{dm.id}", f"inc:{modal.id}") if ref else ref
 
     as_filed_by_dm = [
-        Outbound(r.text.replace("INC-2026-0002", "INC-2026-0001"), r.kind, r.options, r.multi, as_modal(r.question_ref))
+        replace(r, text=r.text.replace("INC-2026-0002", "INC-2026-0001"), question_ref=as_modal(r.question_ref))
         for r in expected
     ]
     posts = slack_api.posts(person.user_id, mark)

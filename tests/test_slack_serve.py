@@ -23,7 +23,7 @@ from bot.engine.render import Speaker, question_choices
 from bot.engine.step import FlowInput, FlowState, step
 from bot.platforms.slack.blocks import from_engine
 from bot.store.db import make_engine, session_factory
-from bot.store.models import SheetAnswer, Conversation, Incident, IncidentEvent, Person, ProcessedEvent
+from bot.store.models import AnswerRow, Conversation, Incident, IncidentEvent, Person, ProcessedEvent, SheetAnswer
 from tests.answering import valid_answer
 from tests.fakes.slack_api import (
     APP_TOKEN,
@@ -206,7 +206,7 @@ def test_an_incident_report_from_the_shortcut_modal_then_its_checklist(
     assert "INC-2026-0001" in filed.all_text and filed.actions is not None
     assert filed.actions["block_id"].startswith("v:inc:")  # buttons that stay after a press
     assert _run(database_url, select(Incident.number, Incident.category)) == [("INC-2026-0001", ransomware["value"])]
-    stored = dict(_run(database_url, select(SheetAnswer.question_key, SheetAnswer.value)))
+    stored = dict(_run(database_url, select(AnswerRow.question_key, AnswerRow.value)))
     assert stored["what"] == "ファイルが開けない <重要>"  # typed in a modal: plain text, not mrkdwn
 
     assert "JPCERT/CC" in choose(filed, "連絡先").all_text

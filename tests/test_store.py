@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.engine.runtime import Runtime
-from bot.store import repo
-from bot.store.models import AnswerRow, Conversation, Person
+from bot.store import repo, sheets
+from bot.store.models import Conversation, Person, SheetAnswer
 from bot.config import async_url
 from bot.store.db import make_engine
 from tests.conftest import ON_POSTGRES, Clock, Convo, add_company
@@ -25,9 +25,10 @@ async def start_hearing(convo: Convo) -> None:
     await convo.send("/hearing")
 
 
-async def answers_of(runtime: Runtime) -> list[AnswerRow]:
+async def answers_of(runtime: Runtime) -> list[SheetAnswer]:
+    """The hearing's stored answers: the company's sheet, append-only."""
     async with runtime.sessions() as session:
-        return list(await session.scalars(select(AnswerRow).order_by(AnswerRow.id)))
+        return list(await session.scalars(select(SheetAnswer).order_by(SheetAnswer.id)))
 
 
 async def test_the_same_event_delivered_twice_is_processed_once(convo: Convo) -> None:
@@ -80,7 +81,7 @@ async def test_changed_answers_are_appended_not_overwritten(convo: Convo) -> Non
     rows = await answers_of(convo.runtime)
     assert [(r.question_key, r.value) for r in rows] == [("employees", 50), ("employees", 70)]
     async with convo.runtime.sessions() as session:
-        assert (await repo.load_answers(session, rows[0].conversation_id))["employees"].value == 70
+        assert (await sheets.given_answers(session, rows[0].sheet_id))["employees"].answer.value == 70
 
 
 @asynccontextmanager
@@ -195,6 +196,6 @@ async def test_wakaranai_is_stored_and_read_back_apart_from_a_skip(convo: Convo)
         ("employees", None, True, False), ("sites", None, False, True),
     ]
     async with convo.runtime.sessions() as session:
-        answers = await repo.load_answers(session, rows[0].conversation_id)
+        answers = {k: g.answer for k, g in (await sheets.given_answers(session, rows[0].sheet_id)).items()}
     assert (answers["employees"].unknown, answers["employees"].skipped) == (True, False)
     assert (answers["sites"].unknown, answers["sites"].skipped) == (False, True)
