@@ -20,7 +20,7 @@ from bot.engine.parse import verbatim
 from bot.store.models import Company, Event, Person, Rsvp
 from scheduler.audience import Audience, event_decision, participants
 from scheduler.errors import ProgrammeError
-from scheduler.localtime import require_future
+from scheduler.localtime import format_cli, require_future
 from scheduler.notices import cancel_pending, queue_notice
 from scheduler.render import Say, event_notice
 
@@ -184,6 +184,17 @@ async def attendees(session: AsyncSession, event_id: int) -> list[tuple[Person, 
     )
     order = {"yes": 0, "waitlist": 1, "no": 2}
     return sorted(((p, c, a, t) for p, c, a, t in rows), key=lambda row: order.get(row[2], 3))
+
+
+ATTENDEE_COLUMNS = ["answer", "name", "company", "account", "answered"]
+
+
+def attendee_cells(rows: list[tuple[Person, str | None, str, datetime]], tz: ZoneInfo) -> list[list[str]]:
+    """The rows of `attendees` as the CLI table and both CSV exports (CLI, web desk) show them."""
+    return [
+        [answer, person.display_name or "", company or "", f"{person.platform}:{person.platform_user_id}", format_cli(at, tz)]
+        for person, company, answer, at in rows
+    ]
 
 
 @dataclass(frozen=True)

@@ -73,3 +73,13 @@ async def expert_cautions(
         for visit, name in rows.all()
         if visit.expert_name and word_key(visit.expert_name) == wanted
     ]
+
+
+async def booking_cautions(
+    session: AsyncSession, start: datetime, expert: str | None, company_id: int, plan: VisitPlan, tz: ZoneInfo,
+    book: MessageBook, lang: str, *, times: bool = True,
+) -> list[Caution]:
+    """Everything to ask about before booking or moving a visit (the CLI and the web desk ask the
+    same): the time's cautions when the time is new, and the expert's other bookings."""
+    found = time_cautions(start, plan, tz, book, lang) if times else []
+    return found + await expert_cautions(session, start, expert, company_id, tz, book, lang)

@@ -42,22 +42,30 @@ class Problem:
 
 
 class ImportFailed(Exception):
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], encoding: str | None = None) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
+        self.encoding = encoding  # what the file was read as, when it could be read
 
 
 @dataclass(frozen=True)
 class Imported:
     added: list[Visit]
     unchanged: int
+    encoding: str  # what the file was read as: "utf-8" (with or without BOM) or "shift_jis"
 
 
-def decode(data: bytes) -> str:
-    # Shift_JIS decodes almost any bytes; NULs mean UTF-16 ("Unicode text" in Excel), not CSV we read.
-    for encoding in ("utf-8-sig", "cp932") if b"\x00" not in data else ():
+# Tried in this order: UTF-8 is strict (a Shift_JIS file fails it), Shift_JIS (cp932, as Excel
+# writes it) decodes almost any bytes, so it comes last. The second name is the one people know.
+ENCODINGS = (("utf-8-sig", "utf-8"), ("cp932", "shift_jis"))
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the name of the encoding it was read as."""
+    # NULs mean UTF-16 ("Unicode text" in Excel), not CSV we read.
+    for encoding, name in ENCODINGS if b"\x00" not in data else ():
         try:
-            return data.decode(encoding)
+            return data.decode(encoding), name
         except UnicodeDecodeError:
             continue
     raise ImportFailed([Problem(1, ProgrammeError("programme.csv_encoding"))])
@@ -90,7 +98,11 @@ async def import_visits(
     session: AsyncSession, content: Content, tz: ZoneInfo, data: bytes, *, now: datetime, notify: bool = True,
 ) -> Imported:
     plan = plan_of(content)
-    rows = read_rows(decode(data), content)
+    text, encoding = decode(data)
+    try:
+        rows = read_rows(text, content)
+    except ImportFailed as exc:
+        raise ImportFailed(exc.problems, encoding) from None
     today = now.astimezone(tz).date()
     problems: list[Problem] = []
     specs: list[VisitSpec] = []
@@ -125,6 +137,6 @@ async def import_visits(
         except ProgrammeError as exc:
             problems.append(Problem(line, exc))
     if problems:
-        raise ImportFailed(problems)
+        raise ImportFailed(problems, encoding)
     added = [await add_visit(session, content, tz, spec, now=now, notify=notify) for spec in specs]
-    return Imported(added, unchanged)
+    return Imported(added, unchanged, encoding)

@@ -151,11 +151,19 @@ async def scheduled_visit(session: AsyncSession, plan: VisitPlan, company_name: 
 async def move_visit(
     session: AsyncSession, content: Content, tz: ZoneInfo, company_name: str, number: int, *, now: datetime,
     at: datetime | None = None, mode: str | None = None, place: str | None = None, expert: str | None = None,
-    notify: bool = True,
+    notify: bool = True, revision: int | None = None,
 ) -> Visit:
-    """A new date (or mode, place, expert): the old reminders go, new ones are planned."""
+    """A new date (or mode, place, expert): the old reminders go, new ones are planned. With the
+    `revision` the mover saw (the web desk's form), a visit changed since is refused: two clerks
+    moving it at once, the second is told instead of silently overwriting the first."""
     plan = plan_of(content)
     company, visit = await scheduled_visit(session, plan, company_name, number)
+    if revision is not None:
+        # Lock the row (PostgreSQL; SQLite writes one at a time anyway) so the check and the
+        # change are one step: the second of two movers waits, then sees the new revision.
+        await session.refresh(visit, with_for_update=True)
+        if visit.revision != revision:
+            raise ProgrammeError("programme.visit_stale", company=company.name, n=number, when=format_cli(visit.starts_at, tz))
     if at is None and mode is None and place is None and expert is None:
         raise ProgrammeError("programme.nothing_to_change")
     old_start = visit.starts_at
@@ -275,7 +283,7 @@ class VisitRow:
 
 async def list_visits(
     session: AsyncSession, *, company_id: int | None = None, company_ids: list[int] | None = None,
-    since: datetime | None = None, include_cancelled: bool = False, limit: int | None = None,
+    since: datetime | None = None, until: datetime | None = None, include_cancelled: bool = False, limit: int | None = None,
 ) -> list[VisitRow]:
     query = select(Visit, Company).join(Company, Company.id == Visit.company_id)
     if company_id is not None:
@@ -284,6 +292,8 @@ async def list_visits(
         query = query.where(Visit.company_id.in_(company_ids))
     if since is not None:
         query = query.where(Visit.starts_at >= since)
+    if until is not None:
+        query = query.where(Visit.starts_at < until)
     if not include_cancelled:
         query = query.where(Visit.status == "scheduled")
     query = query.order_by(Visit.starts_at, Company.name, Visit.number)

@@ -87,7 +87,7 @@ async def test_a_file_from_excel_in_shift_jis_with_japanese_headers(runtime: Run
     await companies(runtime)
     text = "企業名,回,日時,実施方法,場所,専門家\r\nA社,1,2026/12/03 14:00,訪問,東京都千代田区,Ｂ\r\nB社,1,２０２６-１２-０４ １０:００,オンライン,https://meet.example.jp/b1,\r\n"
     result = await run_import(runtime, text.encode("cp932"), notify=False)
-    assert len(result.added) == 2
+    assert len(result.added) == 2 and result.encoding == "shift_jis"
     assert [(v.mode, v.starts_at, v.expert_name) for v in result.added] == [
         ("onsite", jst("2026-12-03 14:00"), "B"), ("online", jst("2026-12-04 10:00"), None),
     ]

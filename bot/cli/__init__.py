@@ -1,5 +1,5 @@
 """The `helpdesk` command: one Typer app, one module per sub-app in this package (console, serve, db,
-content, company, people, visit, event, notice, incident, scheduler, export, draft, overview, audit,
+content, company, people, invite, visit, event, notice, incident, scheduler, export, draft, overview, audit,
 intake, doctor, web).
 Heavy imports happen inside each command, so `helpdesk console` starts fast and a platform library
 is imported only by the command that serves that platform."""
@@ -24,7 +24,8 @@ from bot.cli.incident import incident_app
 from bot.cli.intake import intake_app
 from bot.cli.notice import notice_app
 from bot.cli.overview import overview
-from bot.cli.people import invite, people_app, secretariat_app
+from bot.cli.invite import invite_app
+from bot.cli.people import people_app, secretariat_app
 from bot.cli.scheduler import scheduler_app
 from bot.cli.serve import serve_app
 from bot.cli.visit import visit_app
@@ -66,7 +67,7 @@ app.command("draft")(draft)
 app.add_typer(company_app, name="company")
 app.add_typer(secretariat_app, name="secretariat")
 app.add_typer(people_app, name="people")
-app.command("invite")(invite)
+app.add_typer(invite_app, name="invite")
 app.command("overview")(overview)
 app.command("audit")(audit)
 app.add_typer(visit_app, name="visit")

@@ -84,22 +84,18 @@ def event_attendees(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Who comes (yes), who waits, who said no: name, company, account, when they answered."""
-    from scheduler.events import attendees
-    from scheduler.localtime import format_cli
+    from scheduler.events import ATTENDEE_COLUMNS, attendee_cells, attendees
 
     async def make(application: App, who: Any) -> list[list[str]]:
         async with application.sessions() as session:
             rows = await attendees(session, event_id)
-        return [
-            [answer, person.display_name or "", company or "", f"{person.platform}:{person.platform_user_id}", format_cli(at, application.runtime.tz)]
-            for person, company, answer, at in rows
-        ]
+        return attendee_cells(rows, application.runtime.tz)
 
     table = run_programme(Action.MANAGE_EVENTS, make, actor)
     if fmt is Format.csv:
         from bot.reports.cells import write_csv
 
-        write_csv(sys.stdout, [["answer", "name", "company", "account", "answered"], *table])
+        write_csv(sys.stdout, [ATTENDEE_COLUMNS, *table])
         return
     for line in table:
         typer.echo("\t".join(line))

@@ -97,12 +97,11 @@ async def _ask_about(
     *, times: bool = True,
 ) -> None:
     """Print what is unusual about this booking (scheduler/visit_cautions.py) and ask before going on."""
-    from scheduler.visit_cautions import expert_cautions, time_cautions
+    from scheduler.visit_cautions import booking_cautions
     from scheduler.visits import plan_of
 
     book, lang, tz = application.content.book, application.settings.lang, application.runtime.tz
-    cautions = time_cautions(start, plan_of(application.content), tz, book, lang) if times else []
-    cautions += await expert_cautions(session, start, expert, company_id, tz, book, lang)
+    cautions = await booking_cautions(session, start, expert, company_id, plan_of(application.content), tz, book, lang, times=times)
     if not cautions:
         return
     typer.echo("\n".join(c.render(book, lang) for c in cautions), err=True)

@@ -206,6 +206,53 @@ async def create_invitation(
     return invitation
 
 
+InvitationState = Literal["active", "expired", "used_up"]
+
+
+def invitation_state(invitation: Invitation, now: datetime) -> InvitationState:
+    """What /start would say of the code now (expiry first, as redeem_invitation checks it)."""
+    if invitation.expires_at is not None and invitation.expires_at <= now:
+        return "expired"
+    if invitation.uses_left is not None and invitation.uses_left <= 0:
+        return "used_up"
+    return "active"
+
+
+async def list_invitations(session: AsyncSession, company_id: int | None = None) -> list[tuple[Invitation, str]]:
+    """(invitation, company name), the newest first."""
+    query = select(Invitation, Company.name).join(Company, Company.id == Invitation.company_id)
+    if company_id is not None:
+        query = query.where(Invitation.company_id == company_id)
+    rows = await session.execute(query.order_by(Invitation.created_at.desc(), Invitation.id.desc()))
+    return [(invitation, name) for invitation, name in rows.all()]
+
+
+MASK_SHOWN = 3  # characters of a code a list shows: enough to tell codes apart, not to use one
+
+
+def masked_code(code: str) -> str:
+    return "•" * (len(code) - MASK_SHOWN) + code[-MASK_SHOWN:]
+
+
+async def find_invitations(session: AsyncSession, code: str) -> list[Invitation]:
+    """The invitation of a whole code, else those ending in what was typed (the tail `invite list`
+    shows), so a code printed once can still be revoked from the list."""
+    typed = code.strip().lstrip("•*…").upper()
+    if not typed:
+        return []
+    exact = await session.scalar(select(Invitation).where(Invitation.code == typed))
+    if exact is not None or len(typed) < MASK_SHOWN:
+        return [exact] if exact is not None else []
+    return list(await session.scalars(select(Invitation).where(Invitation.code.endswith(typed, autoescape=True)).order_by(Invitation.id)))
+
+
+def revoke_invitation(invitation: Invitation, now: datetime) -> None:
+    """Expire the code now: /start then answers as for any expired code (ask for a new one), which
+    is the truth; uses_left stays as it was, so the list still shows how many were never used."""
+    if invitation.expires_at is None or invitation.expires_at > now:
+        invitation.expires_at = now
+
+
 JoinOutcome = Literal["joined", "already", "other_company", "unknown", "expired", "used_up"]
 
 
@@ -233,7 +280,7 @@ async def redeem_invitation(session: AsyncSession, person: Person, code: str, no
         return JoinResult("already", company, person.role)
     elif person.company_id is not None or person.role is not None:
         return JoinResult("other_company", await company_by_id(session, person.company_id), person.role)
-    if invitation.expires_at is not None and invitation.expires_at <= now:
+    if invitation_state(invitation, now) == "expired":
         return JoinResult("expired")
     if invitation.uses_left is not None:
         # A conditional decrement: two people racing for the last use cannot both get it.

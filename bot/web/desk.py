@@ -3,6 +3,8 @@ reader's language, and how to render a template or the one "not found" page."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
@@ -12,8 +14,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.app import App
-from bot.policy import Action, Actor, Resource, authorize
-from bot.store.models import Person
+from bot.policy import STARTED, Action, Actor, Resource, authorize, authorize_entry, settle
+from bot.store.models import AuditEntry, Person
 
 
 
@@ -91,6 +93,36 @@ async def allowed_or_404(request: web.Request, action: Action, resource: Resourc
         allowed = authorize(session, desk.actor, action, resource, now_of(request), {"via": "web", **detail})
     if not allowed:
         raise not_found(request)
+
+
+@dataclass
+class Outcome:
+    error: str | None = None  # set by the block when nothing was done, with why (in English)
+
+
+@asynccontextmanager
+async def audited_or_404(request: web.Request, action: Action, resource: Resource, **detail: object) -> AsyncIterator[Outcome]:
+    """allowed_or_404 for a change whose outcome the audit log must tell (a visit moved, a CSV
+    imported): recorded as started in its own transaction, then as done, or failed with the reason
+    the block sets or raises; never left reading as allowed when nothing happened."""
+    desk, application = desk_of(request), app_of(request)
+    async with application.sessions.begin() as session:
+        allowed, entry = authorize_entry(session, desk.actor, action, resource, now_of(request), {"via": "web", **detail}, outcome=STARTED)
+        await session.flush()
+        entry_id = entry.id if entry is not None else None
+    if not allowed:
+        raise not_found(request)
+    outcome = Outcome()
+    try:
+        yield outcome
+    except BaseException as exc:
+        outcome.error = outcome.error or type(exc).__name__
+        raise
+    finally:
+        async with application.sessions.begin() as session:
+            row = await session.get(AuditEntry, entry_id)
+            if row is not None:
+                settle(row, outcome.error)
 
 
 def int_param(request: web.Request, name: str) -> int | None:
