@@ -68,7 +68,9 @@ async def test_a_lead_sees_their_company_and_gets_not_found_for_another(browser:
 
 async def test_the_hearing_report_downloads_and_is_audited(browser: Browser, runtime: Runtime) -> None:
     a, _ = await two_companies(runtime)
-    await Convo(runtime, "tanaka").send("/hearing")
+    tanaka = Convo(runtime, "tanaka")
+    await tanaka.send("/hearing")
+    await tanaka.send("50")  # the company's sheet has an answer: its report can be downloaded
     await browser.sign_in(await person(runtime, "jimu", role="secretariat"))
     page = await (await browser.get(f"/companies/{a.id}")).text()
     assert f"/companies/{a.id}/hearing.xlsx" in page
