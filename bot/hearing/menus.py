@@ -75,7 +75,7 @@ def sections(ctx: Ctx, view: CompanySheet, purpose: str) -> Outbound:
     for index, counts in view.section_counts():
         title = view.flow.sections[index].title.get(ctx.lang)
         label = ctx.say(
-            "sheet.section_label", number=index + 1, title=_short(title, LABEL_QUESTION),
+            "sheet.section_label", title=_short(title, LABEL_QUESTION),
             answered=counts.answered, unknown=counts.unknown, open=counts.open,
         )
         options.append(Choice(str(index), label))
