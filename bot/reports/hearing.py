@@ -154,6 +154,7 @@ def build_report(content: Content, company: Company, lang: str, sheet: SheetAnsw
             (say("report.count_total"), len(plan)),
             (say("report.started"), _jst(sheet.started_at) or "-"),
             (say("report.updated"), _jst(sheet.updated_at) or "-"),
+            (say("report.submitted"), _jst(sheet.submitted_at) or "-"),
             (say("report.generated"), _jst(utcnow())),
         ],
         several_respondents=len(respondents) > 1,
