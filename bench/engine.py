@@ -264,7 +264,7 @@ async def engine_phase(raw_url: str, people: int, seconds: float, rate: float | 
 
     from bot.config import PROJECT_ROOT
     from bot.content.loader import load_content
-    from bot.engine.runtime import Runtime
+    from bot.runtime.core import Runtime
     from bot.store.db import session_factory
 
     content = load_content(PROJECT_ROOT / "content")

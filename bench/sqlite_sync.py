@@ -65,7 +65,7 @@ async def answers(path: Path, mode: str, people: int, at_once: bool) -> tuple[in
     from bot.config import PROJECT_ROOT, async_url
     from bot.content.loader import load_content
     from bot.engine.messages import Inbound
-    from bot.engine.runtime import Runtime
+    from bot.runtime.core import Runtime
     from bot.store.db import make_engine, session_factory, upgrade
 
     unlink(path)

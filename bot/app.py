@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings, check_sqlite_path, get_settings
 from bot.content.loader import Content, load_content
-from bot.engine.flood import FloodGate
-from bot.engine.runtime import Runtime
+from bot.runtime.flood import FloodGate
+from bot.runtime.core import Runtime
 from bot.store.db import make_engine, session_factory, upgrade
 
 

@@ -121,7 +121,7 @@ class Settings(BaseSettings):
     )
     telegram_webhook_secret: SecretStr | None = None
 
-    # Flood control per person (bot/engine/flood.py): more than flood_limit messages within
+    # Flood control per person (bot/runtime/flood.py): more than flood_limit messages within
     # flood_window_seconds and the person is held for that long. 0 turns it off.
     flood_limit: int = Field(default=20, ge=0)
     flood_window_seconds: float = Field(default=10.0, gt=0)

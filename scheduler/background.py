@@ -35,7 +35,7 @@ from scheduler.service import SchedulerService
 from scheduler.worker import DeliveryWorker, pause
 
 if TYPE_CHECKING:
-    from bot.engine.runtime import Runtime
+    from bot.runtime.core import Runtime
 
 log = logging.getLogger(__name__)
 

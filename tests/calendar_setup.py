@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from bot.engine.messages import Outbound, outbound_from_json
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from bot.store.models import Company, Notice, OutboxRow, Person
 

@@ -19,7 +19,7 @@ from bot.config import PROJECT_ROOT, async_url
 from bot.content.loader import Content, load_content
 from bot.engine.flow import Step
 from bot.engine.messages import Inbound, Outbound, split_ref
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo, sheets
 from bot.store.db import make_engine, session_factory, upgrade
 from bot.store.models import Base

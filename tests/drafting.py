@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from tests.answering import valid_answer
 from tests.conftest import Convo, add_company
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import AuditEntry, Company, Incident, IntakeMiss, Person
 from tests.conftest import Clock, Convo
 

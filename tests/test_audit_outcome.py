@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import AuditEntry, Person
 from tests.calendar_setup import company, person
 from tests.conftest import Convo

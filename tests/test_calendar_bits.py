@@ -15,7 +15,7 @@ from icalendar import Calendar
 from bot.config import PROJECT_ROOT
 from bot.content.loader import Content, check_content
 from bot.content.yamlio import load_yaml
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.console import run_console
 from bot.reports.ics import event_ics, visits_ics
 from bot.store.models import Company

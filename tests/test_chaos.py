@@ -22,7 +22,7 @@ from sqlalchemy import select
 from bot.content.loader import Content
 from bot.content.models import Question
 from bot.engine.flow import MORE
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from bot.store.models import Conversation, HearingSheet, Person, SheetAnswer
 from tests.answering import valid_answer

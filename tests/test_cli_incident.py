@@ -7,7 +7,7 @@ import io
 
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import AuditEntry, Incident, IncidentEvent
 from tests.conftest import Clock, Convo
 from tests.test_incident import member, short_path

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.reports.overview import company_rows
 from bot.store import repo, sheets
 from bot.store.models import ExpertAssignment, HearingSheet, SheetAnswer

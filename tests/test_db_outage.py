@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.config import async_url
 from bot.content.loader import Content
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.db import make_engine, session_factory
 from bot.store.models import SheetAnswer
 from tests.conftest import ON_POSTGRES, Clock, Convo, add_company

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import RetryLater, Undeliverable
 from bot.store.models import OutboxRow
 from bot.store.outbox import Recipient, enqueue, enqueue_replies

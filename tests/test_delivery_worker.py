@@ -17,7 +17,7 @@ from sqlalchemy import select
 from bot.app import App
 from bot.config import async_url
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.telegram import TelegramSender
 from bot.store.db import make_engine, session_factory
 from bot.store.models import OutboxClaim, OutboxRow

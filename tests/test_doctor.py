@@ -15,7 +15,7 @@ import pytest
 
 from bot.config import async_url
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import Undeliverable
 from bot.store.db import head_revision, make_engine, upgrade
 from bot.store.models import utcnow

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.config import get_settings
 from bot.engine.messages import OutFile, Outbound, outbound_from_json, outbound_to_json
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.console import run_console
 from bot.store.models import AuditEntry
 from tests.conftest import Convo, add_company

@@ -7,7 +7,7 @@ from pathlib import Path
 from docx import Document
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import AuditEntry
 from tests.conftest import Convo, add_company
 from tests.drafting import answered_company

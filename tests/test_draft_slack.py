@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.content.loader import Content
 from bot.engine.messages import OutFile, Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import RetryLater, TokenRefused, Undeliverable
 from bot.platforms.handover import ReplyRetry
 from bot.platforms.slack.retries import reply_retry_handlers

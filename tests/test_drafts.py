@@ -14,7 +14,7 @@ from bot.drafts.documents import RENDERERS, NotBegun, company_draft
 from bot.drafts.fill import SAYS_NOTHING, fill
 from bot.engine.flow import Group
 from bot.engine.render import Speaker, format_value
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from tests.conftest import add_company
 from tests.drafting import answered_company

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import AuditEntry, Event
 from scheduler.audience import Audience
 from scheduler.events import EventSpec, add_event, attendees, cancel_event, list_events

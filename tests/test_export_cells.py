@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.reports import hearing
 from bot.reports.cells import csv_text, looks_like_formula
 from bot.reports.workbook import to_xlsx

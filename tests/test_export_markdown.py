@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.incidents.export import incident_document
 from bot.incidents.export import to_markdown as incident_markdown
 from bot.reports import hearing

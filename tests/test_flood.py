@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bot.app import open_app
 from bot.config import Settings, async_url
 from bot.content.loader import Content
-from bot.engine.flood import FloodGate
+from bot.runtime.flood import FloodGate
 from bot.engine.messages import Inbound, Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.db import make_engine, session_factory
 from bot.store.models import AuditEntry, Person, ProcessedEvent
 from tests.conftest import Clock

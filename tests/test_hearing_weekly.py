@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from bot.store.models import Visit
 from scheduler.hearing_reminders import remind_weekly

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from bot.content.models import Retention
 from bot.store.housekeeping import forget_old

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.content.loader import Content
 from bot.engine.flow import Answer
 from bot.engine.messages import Attachment
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.incidents.severity import severity_of
 from bot.store.models import Chat, Incident, IncidentEvent, Notice, OutboxRow, Person
 from tests.conftest import Clock, Convo, add_company

@@ -6,7 +6,7 @@ import io
 
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.console import run_console
 from bot.store.models import Incident, IncidentEvent, Person
 from tests.conftest import Clock, Convo

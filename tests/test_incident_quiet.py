@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.content.loader import Content
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.incidents.hours import after_desk_hours
 from bot.store.models import Incident, Notice, OutboxRow
 from scheduler.service import SchedulerService

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from bot.config import PROJECT_ROOT
 from bot.content.loader import Content, load_content
-from bot.engine.router import COMMANDS
-from bot.engine.runtime import Runtime
+from bot.runtime.router import COMMANDS
+from bot.runtime.core import Runtime
 from bot.intake.check import overlapping_phrases
 from bot.intake.normalise import Normaliser
 from bot.intake.reading import read

@@ -4,7 +4,7 @@ expired code. Secretariat only (bot/policy INVITE), each revocation in the audit
 
 from __future__ import annotations
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from bot.store.models import Invitation
 from tests.calendar_setup import company

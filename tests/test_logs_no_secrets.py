@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from scheduler.audience import parse_audience
 from scheduler.notices import broadcast
 from tests.calendar_setup import company, person

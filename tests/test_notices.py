@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import RetryLater, Undeliverable
 from scheduler.audience import parse_audience
 from scheduler.delivery import deliver_due

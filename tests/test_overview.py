@@ -3,7 +3,7 @@ still ahead), and /overview in chat reads the content's labels, not the stored i
 
 from __future__ import annotations
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import Visit
 from scheduler.visits import VisitSpec, add_visit, cancel_visit
 from tests.calendar_setup import company, jst, person

@@ -15,7 +15,7 @@ from bot.app import App
 from bot.content.loader import Content, load_content
 from bot.engine.brief import FIRST_STEPS, PHONE_LINES
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.console import ConsoleSender, run_console
 from bot.store import repo
 from tests.conftest import CONTENT_DIR, Clock, Convo, add_company

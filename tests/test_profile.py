@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import OutboxRow, Person
 from tests.conftest import Clock
 from tests.test_incident import member, short_path

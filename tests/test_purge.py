@@ -8,7 +8,7 @@ import json
 
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import Event, ExpertAssignment, Notice, OutboxRow, Rsvp
 from scheduler.audience import Audience
 from scheduler.events import EventSpec, add_event

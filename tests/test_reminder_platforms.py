@@ -9,7 +9,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.slack import SlackSender
 from bot.store.models import CallbackKey
 from scheduler.delivery import deliver_due

@@ -17,7 +17,7 @@ from typing import AsyncIterator
 import pytest
 from sqlalchemy import inspect
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.config import async_url
 from bot.store.db import make_engine, session_factory
 from scheduler import jobs

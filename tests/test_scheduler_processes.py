@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 import pytest
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import OutboxRow, utcnow
 from scheduler.audience import parse_audience
 from scheduler.delivery import POSSIBLE_DUPLICATE

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import utcnow
 from scheduler.audience import parse_audience
 from scheduler.notices import broadcast

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.engine.messages import Inbound, Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.slack.blocks import from_engine
 from bot.store import repo
 from tests.conftest import add_company
@@ -64,7 +64,7 @@ async def test_the_ack_does_not_wait_for_the_database(
 async def test_a_redelivery_after_a_failed_first_attempt_is_answered_once(
     bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
 ) -> None:
-    import bot.engine.runtime as runtime_module
+    import bot.runtime.core as runtime_module
 
     real_route = runtime_module.route
     attempts = 0
@@ -288,7 +288,7 @@ async def test_a_replayed_slash_command_is_answered_once(
 async def test_a_flood_of_dms_gets_one_slow_down_post(
     bot: InProcess, runtime: Runtime, slack_api: FakeSlackAPI, clock: Any,  # noqa: F811
 ) -> None:
-    from bot.engine.flood import FloodGate
+    from bot.runtime.flood import FloodGate
 
     runtime.flood = FloodGate()  # as `helpdesk serve slack` has it: 20 in 10 s
     person = SlackPerson()

@@ -9,7 +9,7 @@ from typing import Any
 from bot.content.loader import Content
 from bot.engine.messages import Inbound
 from bot.engine.render import Speaker
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.incidents.render import level_label, status_label
 from bot.platforms.slack.blocks import from_engine
 from bot.store import repo

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bot.content.loader import Content
 from bot.engine.messages import Inbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.slack.blocks import message, speaker
 from bot.store.models import AnswerRow, Conversation, Incident, Notice, OutboxRow, Person, ProcessedEvent
 from tests.conftest import Clock, Convo, add_company

@@ -18,7 +18,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.handover import ReplyRetry
 from bot.platforms.slack.blocks import from_engine
 from bot.platforms.slack.sender import SlackSender

@@ -8,7 +8,7 @@ import sys
 
 def test_console_path_imports_no_platform_library() -> None:
     code = (
-        "import sys, bot.cli, bot.app, bot.platforms.console, bot.engine.router\n"
+        "import sys, bot.cli, bot.app, bot.platforms.console, bot.runtime.router\n"
         "heavy = [m for m in ('slack_bolt', 'slack_sdk', 'telegram', 'aiohttp', 'apscheduler', 'openpyxl') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo, sheets
 from bot.store.models import Conversation, Person, SheetAnswer
 from bot.config import async_url
@@ -42,7 +42,7 @@ async def test_the_same_event_delivered_twice_is_processed_once(convo: Convo) ->
 async def test_an_event_whose_processing_failed_is_processed_on_redelivery(convo: Convo, monkeypatch: pytest.MonkeyPatch) -> None:
     """Dropping every retry would lose it: the de-duplication row rolls back with the failure."""
     await start_hearing(convo)
-    import bot.engine.runtime as runtime_module
+    import bot.runtime.core as runtime_module
 
     async def broken(ctx, inbound):  # type: ignore[no-untyped-def]
         raise RuntimeError("boom")

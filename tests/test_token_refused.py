@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.app import App
 from bot.content.loader import Content
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import TokenRefused, Undeliverable
 from bot.platforms.slack.sender import SlackSender
 from bot.platforms.telegram import TelegramSender

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.engine.messages import Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import RetryLater
 from bot.store import repo, sheets
 from bot.store.models import AuditEntry, ExpertAssignment, Person, Visit

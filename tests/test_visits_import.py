@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import Visit
 from scheduler.visit_import import ImportFailed, import_visits
 from tests.calendar_setup import company, jst, outbox

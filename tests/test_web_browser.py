@@ -11,7 +11,7 @@ import pytest
 from playwright.async_api import Browser as Chromium
 from playwright.async_api import async_playwright
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from tests.calendar_setup import company, outbox, person
 from tests.conftest import Clock
 from tests.web_setup import Browser, desk_app, link_for, open_browser

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import WebLink
 from tests.calendar_setup import company, person
 from tests.conftest import Clock, Convo

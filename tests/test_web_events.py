@@ -10,7 +10,7 @@ from typing import AsyncIterator
 
 import pytest
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store import repo
 from tests.calendar_setup import person
 from tests.conftest import Clock

@@ -8,7 +8,7 @@ from typing import AsyncIterator
 
 import pytest
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import Incident
 from tests.calendar_setup import company, outbox, person
 from tests.conftest import Clock, Convo

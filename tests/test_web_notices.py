@@ -9,7 +9,7 @@ from typing import AsyncIterator
 import pytest
 from sqlalchemy import update
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import OutboxRow
 from tests.calendar_setup import company, notices, outbox, person
 from tests.conftest import Clock

@@ -8,7 +8,7 @@ import socket
 import aiohttp
 import pytest
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.web.app import beside_web
 from tests.conftest import Clock
 from tests.web_setup import desk_app

@@ -9,7 +9,7 @@ from typing import AsyncIterator
 import pytest
 from sqlalchemy import func, select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import WebLink, WebSession
 from tests.calendar_setup import company, person
 from tests.conftest import Clock

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import FormData
 from sqlalchemy import func, select
 
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.store.models import Visit
 from scheduler.visits import VisitSpec, add_visit
 from tests.calendar_setup import company, jst, outbox, person

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.config import Settings
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.policy import actor_for
 from bot.store.models import AuditEntry, Person
 from bot.web.app import make_app

@@ -15,7 +15,7 @@ from bot.content.drafts import DraftTemplate
 from bot.drafts.documents import NotBegun, company_draft, fits, offered
 from bot.drafts.fill import questions_drawn_on
 from bot.drafts.versions import next_version
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Choice, Inbound, OutFile, Outbound
 from bot.policy import Action, Resource, Role, decide, settle
 from bot.store import repo

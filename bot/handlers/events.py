@@ -11,7 +11,7 @@ event commands; and the RSVP buttons themselves.
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.parse import words_after
 from bot.handlers.secretariat import BadArgs, command_args, managed, may_manage

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.incidents.notify import INCIDENT_CHAT as PURPOSE
 from bot.policy import Action, Resource

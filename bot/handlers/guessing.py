@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.store.models import AuditEntry
 
 GUESS_LIMIT = 5

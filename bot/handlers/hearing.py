@@ -4,8 +4,8 @@ continues where the company is; `/hearing review` lists the sections to see and 
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
-from bot.engine.conversations import begin_conversation, resume_flow, start_flow
+from bot.turn.context import Ctx
+from bot.turn.conversations import begin_conversation, resume_flow, start_flow
 from bot.engine.messages import Inbound, Outbound
 from bot.hearing import conversation as sheet_conversation
 from bot.hearing import menus

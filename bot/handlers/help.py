@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.handlers.start import welcome
 from bot.hearing.menus import status_text

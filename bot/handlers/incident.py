@@ -19,9 +19,9 @@ from typing import Mapping
 from bot.content.models import IncidentConfig, Playbook, Question
 from bot.engine import step as flow_step
 from bot.engine.brief import CHECKLIST, CONTACTS, DETAILS, part_buttons, part_of
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.flow import Answer
-from bot.engine.conversations import register_runner, start_flow, step_questionnaire
+from bot.turn.conversations import register_runner, start_flow, step_questionnaire
 from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
 from bot.engine.render import Speaker, question_choices
@@ -273,7 +273,7 @@ async def _details_part(ctx: Ctx, incident: Incident) -> list[Outbound]:
         return [Outbound(ctx.say("incident.details_reporter_only", number=incident.number), kind="error")]
     if conversation.status not in ("active", "paused"):
         return [Outbound(ctx.say("incident.details_complete", number=incident.number))]
-    from bot.engine.conversations import resume_flow
+    from bot.turn.conversations import resume_flow
 
     resumed = await resume_flow(ctx, conversation)
     return [Outbound(ctx.say("incident.details_next", number=incident.number)), *resumed[1:]]  # not "continuing"
@@ -563,7 +563,7 @@ async def _draft_press(ctx: Ctx, value: str) -> list[Outbound]:
     open_one = await repo.open_conversation(ctx.session, ctx.person.id, [INCIDENT_FLOW])
     if open_one is None or str(open_one.id) != value:
         return [Outbound(ctx.say("incident.draft_gone"), kind="reprompt")]
-    from bot.engine.conversations import resume_flow
+    from bot.turn.conversations import resume_flow
 
     return await resume_flow(ctx, open_one)
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.hearing.menus import status_text
 from bot.hearing.sheet import load
-from bot.engine.conversations import run_step
+from bot.turn.conversations import run_step
 from bot.engine.messages import Choice, Inbound, Outbound
 from bot.engine.parse import word_key
 from bot.engine.render import yes_no_choices

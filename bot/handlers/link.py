@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.handlers.guessing import too_many_guesses, wait_minutes
 from bot.policy import audit

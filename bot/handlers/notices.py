@@ -10,7 +10,7 @@ harmless.
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Choice, Inbound, Outbound
 from bot.engine.parse import words_after
 from bot.handlers.secretariat import BadArgs, command_args, managed

@@ -3,7 +3,7 @@ visit, by the content's labels in the reader's language."""
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.policy import Action
 from bot.reports.overview import company_rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.parse import clean_text, word_key
 from bot.engine.render import Speaker

@@ -5,7 +5,7 @@ secretariat the company they name. A refusal and an unknown company name get the
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.policy import Action, Resource, Role
 from bot.reports.hearing import build_report, to_chat

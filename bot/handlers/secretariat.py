@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Awaitable, Callable
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Outbound
 from bot.engine.parse import clean_text
 from bot.policy import Action, decide, settle

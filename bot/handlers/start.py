@@ -5,7 +5,7 @@ log (a join is a role change)."""
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.handlers.guessing import too_many_guesses, wait_minutes
 from bot.policy import audit

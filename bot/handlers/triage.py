@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.engine.context import Ctx
-from bot.engine.conversations import load_state, register_runner, save_state, start_flow, with_refs
+from bot.turn.context import Ctx
+from bot.turn.conversations import load_state, register_runner, save_state, start_flow, with_refs
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.brief import CHECKLIST, CONTACTS, part_of
 from bot.engine.step import FlowInput

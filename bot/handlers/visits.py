@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.handlers.secretariat import BadArgs, command_args, managed, may_manage
 from bot.store import repo

@@ -4,7 +4,7 @@ decides and records). Never in a group chat, where everyone would see the link."
 from __future__ import annotations
 
 from bot.config import get_settings
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, Outbound
 from bot.web.links import base_url, sign_in_url
 

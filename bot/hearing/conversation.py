@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.engine.context import Ctx
-from bot.engine.conversations import SHEET_RUNNER, register_runner, with_refs
+from bot.turn.context import Ctx
+from bot.turn.conversations import SHEET_RUNNER, register_runner, with_refs
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.messages import Outbound
 from bot.engine.parse import Reprompt, command_of

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.flow import Answer, CompiledFlow, Plan
 from bot.engine.messages import Choice, Outbound
 from bot.engine.render import format_value

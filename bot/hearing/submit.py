@@ -8,7 +8,7 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Outbound
 from bot.hearing.sheet import CompanySheet
 from bot.store import sheets

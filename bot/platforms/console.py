@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.engine.messages import Inbound, OutFile, Outbound, split_ref
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.reports.output import OutputExists, write_private
 from bot.store import repo
 from scheduler.delivery import deliver_due

@@ -22,7 +22,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 
 from bot.engine.messages import Inbound, Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.base import DeliveryError, RetryLater, TokenRefused, Undeliverable
 from bot.platforms.handover import Late, token_refused, turn_key
 from bot.platforms.slack.blocks import SUBMIT, answered, from_engine, group_replies, menu, speaker

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
 from bot.engine.render import Speaker
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.hearing.menus import status_text
 from bot.hearing.sheet import load
 from bot.incidents import service as incidents_service

@@ -26,7 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.app import App
 from bot.config import Settings, SettingsError
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.logs import configure_logging
 from bot.platforms.handover import ReplyRetry
 from bot.platforms.slack import intake

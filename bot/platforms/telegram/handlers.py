@@ -13,7 +13,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.engine.messages import Inbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.telegram.courier import Courier
 from bot.platforms.telegram.replies import PLATFORM, Replies, person_language
 from bot.platforms.telegram.updates import addressed_to_bot, id_of, inbound_from_message

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, Message
 
 from bot.engine.i18n import MessageBook
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Inbound, OutFile, Outbound
-from bot.engine.runtime import Runtime
+from bot.runtime.core import Runtime
 from bot.platforms.telegram.buttons import markup, new_payload, store_keyboard_in
 from bot.store import repo
 from bot.store.models import utcnow

@@ -12,10 +12,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.content.loader import Content
-from bot.engine.context import Ctx
-from bot.engine.flood import FloodGate
+from bot.turn.context import Ctx
+from bot.runtime.flood import FloodGate
 from bot.engine.messages import Inbound, Outbound
-from bot.engine.router import route
+from bot.runtime.router import route
 from bot.policy import actor_for
 from bot.store import repo
 from bot.store.models import utcnow
@@ -52,7 +52,7 @@ class Runtime:
         more than once (a retried transaction); only the returned list's run committed.
 
         A person over the flood gate's limit gets one "slow down" and then nothing, and none of
-        their messages touches the database until the hold is over (bot/engine/flood.py)."""
+        their messages touches the database until the hold is over (bot/runtime/flood.py)."""
         if self.flood is not None:
             admission = self.flood.admit((inbound.platform, inbound.user_id), self.clock())
             if admission == "drop":

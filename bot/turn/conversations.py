@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Awaitable, Callable, Iterable
 
-from bot.engine.context import Ctx
+from bot.turn.context import Ctx
 from bot.engine.messages import Outbound
 from bot.engine.step import FlowInput, FlowState, Recorded, StepResult, step
 from bot.store import repo

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Awaitable, Callable
 
-from bot.engine.context import Ctx
-from bot.engine.conversations import run_step
+from bot.turn.context import Ctx
+from bot.turn.conversations import run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
