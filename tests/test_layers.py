@@ -46,3 +46,20 @@ def test_the_turn_does_not_import_the_handlers_or_the_runtime() -> None:
         for module, names in imports_of("turn").items()
     }
     assert {m: n for m, n in wrong.items() if n} == {}
+
+
+def test_the_router_holds_the_one_table_of_runners() -> None:
+    """Every kind of conversation is run by what the router's table says, not by a module that
+    registered itself on import: nothing else in bot/ keeps a registry of runners."""
+    from bot.handlers.incident import INCIDENT_FLOW, run_incident
+    from bot.handlers.triage import TRIAGE_FLOW, run_triage
+    from bot.hearing.conversation import run_hearing
+    from bot.runtime.router import RUNNERS
+    from bot.turn.conversations import SHEET_RUNNER
+
+    assert RUNNERS == {INCIDENT_FLOW: run_incident, TRIAGE_FLOW: run_triage, SHEET_RUNNER: run_hearing}
+    registries = [
+        str(path.relative_to(BOT.parent)) for path in BOT.rglob("*.py")
+        if "register_runner" in path.read_text(encoding="utf-8")
+    ]
+    assert registries == []

@@ -21,7 +21,7 @@ from bot.engine import step as flow_step
 from bot.engine.brief import CHECKLIST, CONTACTS, DETAILS, part_buttons, part_of
 from bot.turn.context import Ctx
 from bot.engine.flow import Answer
-from bot.turn.conversations import register_runner, start_flow, step_questionnaire
+from bot.turn.conversations import start_flow, step_questionnaire
 from bot.engine.messages import Attachment, Choice, Inbound, Outbound
 from bot.engine.parse import Reprompt, clean_text, word_key
 from bot.engine.render import Speaker, question_choices
@@ -567,5 +567,3 @@ async def _draft_press(ctx: Ctx, value: str) -> list[Outbound]:
 
     return await resume_flow(ctx, open_one)
 
-
-register_runner(INCIDENT_FLOW, run_incident)

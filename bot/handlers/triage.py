@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.turn.context import Ctx
-from bot.turn.conversations import load_state, register_runner, save_state, start_flow, with_refs
+from bot.turn.conversations import load_state, save_state, start_flow, with_refs
 from bot.engine.messages import Inbound, Outbound
 from bot.engine.brief import CHECKLIST, CONTACTS, part_of
 from bot.engine.step import FlowInput
@@ -61,5 +61,3 @@ async def handle_leaf_press(ctx: Ctx, inbound: Inbound, node_id: str) -> list[Ou
         return [Outbound(ctx.say("triage.leaf_gone"), kind="reprompt")]
     return [render_leaf_part(node.outcome, part, ctx.speaker, view_for(ctx))]
 
-
-register_runner(TRIAGE_FLOW, run_triage)

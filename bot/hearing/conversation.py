@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.turn.context import Ctx
-from bot.turn.conversations import SHEET_RUNNER, register_runner, with_refs
+from bot.turn.conversations import with_refs
 from bot.engine.flow import Answer, CompiledFlow
 from bot.engine.messages import Outbound
 from bot.engine.parse import Reprompt, command_of
@@ -188,5 +188,3 @@ async def _save(ctx: Ctx, conversation: Conversation, sheet: HearingSheet, resul
         sheet_seen=await sheets.newest_id(ctx.session, sheet.id),
     )
 
-
-register_runner(SHEET_RUNNER, run_hearing)

@@ -15,7 +15,7 @@ from bot.content.loader import Content
 from bot.turn.context import Ctx
 from bot.runtime.flood import FloodGate
 from bot.engine.messages import Inbound, Outbound
-from bot.runtime.router import route
+from bot.runtime.router import RUNNERS, route
 from bot.policy import actor_for
 from bot.store import repo
 from bot.store.models import utcnow
@@ -92,7 +92,7 @@ class Runtime:
             actor = await actor_for(session, person, f"{inbound.platform}:{inbound.user_id}")
             ctx = Ctx(
                 session=session, person=person, content=self.content, now=now, tz=self.tz, actor=actor,
-                active_on_arrival=active,
+                active_on_arrival=active, runners=RUNNERS,
             )
             replies = await route(ctx, inbound)
             if before_commit is not None and replies:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from typing import Awaitable, Callable
 
-from bot.turn.context import Ctx
-from bot.turn.conversations import run_step
+from bot.hearing.conversation import run_hearing
+from bot.turn.context import Ctx, Runner
+from bot.turn.conversations import SHEET_RUNNER, run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
 from bot.handlers import draft, events, hearing, notices, visits
 from bot.handlers.groups import handle_group
+from bot.handlers.incident import INCIDENT_FLOW, run_incident
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
 from bot.handlers.incident import handle_form, handle_incident, handle_incidents, handle_press, record_attachments
 from bot.handlers.help import handle_help, handle_lang, handle_status
@@ -24,7 +26,7 @@ from bot.handlers.profile import handle_profile
 from bot.handlers.report import handle_report
 from bot.handlers.start import handle_start
 from bot.handlers import triage
-from bot.handlers.triage import handle_soudan
+from bot.handlers.triage import TRIAGE_FLOW, handle_soudan, run_triage
 from bot.handlers.web import handle_web
 
 Handler = Callable[[Ctx, Inbound, str], Awaitable[list[Outbound]]]
@@ -65,6 +67,13 @@ PRESSES: dict[str, Handler] = {
 # Forms a platform shows and sends back filled in (Inbound.form), by the command they stand for.
 FORMS: dict[str, Handler] = {
     "incident": handle_form,
+}
+# How each kind of conversation is run, by flow id (bot/turn/conversations.py run_step); a flow not
+# named here is a plain questionnaire. Handed down to every handler as Ctx.runners.
+RUNNERS: dict[str, Runner] = {
+    INCIDENT_FLOW: run_incident,  # files the report once the short section is answered
+    TRIAGE_FLOW: run_triage,  # the quick-list decision tree
+    SHEET_RUNNER: run_hearing,  # every hearing flow: the company's shared sheet
 }
 # Inside a flow these belong to the flow (/help explains the current question, /status its progress).
 FLOW_COMMANDS = {"back", "next", "skip", "pause", "cancel", "help", "status"}

@@ -5,14 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import Awaitable, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
+from bot.engine.messages import Outbound
 from bot.engine.render import Speaker
+from bot.engine.step import FlowInput
 from bot.policy import STARTED, Action, Actor, Resource, authorize, authorize_entry
 from bot.store.models import AuditEntry, Conversation, Person
+
+
+Runner = Callable[["Ctx", Conversation, FlowInput], Awaitable[list[Outbound]]]
 
 
 @dataclass
@@ -27,6 +33,9 @@ class Ctx:
     # query per message instead of two). The router uses it; a handler that starts, pauses or
     # resumes a conversation asks the database (repo.active_conversation).
     active_on_arrival: Conversation | None
+    # How each kind of conversation is run, by flow id: the router's table (bot/runtime/router.py),
+    # handed down with the message so that nothing below the router registers itself at import.
+    runners: Mapping[str, Runner]
 
     @property
     def lang(self) -> str:

@@ -1,13 +1,14 @@
 """Run a pure step against stored state: load, step, append answers, save, reply.
 
-Questionnaires (hearing, incident form) use the flow step; other kinds of conversation (the triage
-tree) register their own runner by flow id. A runner may add behaviour after the step (the incident
-form files its report once the short section is answered)."""
+Questionnaires use the flow step; other kinds of conversation (the triage tree, the incident form,
+the company's hearing sheet) have their own runner in the router's table, handed down as
+Ctx.runners. A runner may add behaviour after the step (the incident form files its report once the
+short section is answered)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Iterable
 
 from bot.turn.context import Ctx
 from bot.engine.messages import Outbound
@@ -15,21 +16,15 @@ from bot.engine.step import FlowInput, FlowState, Recorded, StepResult, step
 from bot.store import repo
 from bot.store.models import Conversation
 
-Runner = Callable[[Ctx, Conversation, FlowInput], Awaitable[list[Outbound]]]
-_RUNNERS: dict[str, Runner] = {}
 # Every hearing flow (content/hearing/flows.yaml) runs on the company's shared sheet: one runner,
-# registered under this name by bot.hearing.conversation, for whichever flows content defines.
+# under this name in the router's table, for whichever flows content defines.
 SHEET_RUNNER = "hearing"
 
 
-def register_runner(flow_id: str, runner: Runner) -> None:
-    _RUNNERS[flow_id] = runner
-
-
 async def run_step(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> list[Outbound]:
-    runner = _RUNNERS.get(conversation.flow_id)
+    runner = ctx.runners.get(conversation.flow_id)
     if runner is None and conversation.flow_id in ctx.content.flows:
-        runner = _RUNNERS.get(SHEET_RUNNER)
+        runner = ctx.runners.get(SHEET_RUNNER)
     runner = runner or run_questionnaire
     return await runner(ctx, conversation, inp)
 
