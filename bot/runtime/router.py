@@ -10,7 +10,7 @@ from bot.turn.conversations import run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
-from bot.handlers import draft, events, hearing, notices, visits
+from bot.handlers import actions, draft, events, hearing, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
 from bot.handlers.incident import handle_form, handle_incident, handle_incidents, handle_press, record_attachments
@@ -41,6 +41,7 @@ COMMANDS: dict[str, Handler] = {
     "incidents": handle_incidents,
     "report": handle_report,
     "draft": draft.handle_draft,
+    "actions": actions.handle_actions,
     "link": handle_link,
     "profile": handle_profile,
     "overview": handle_overview,
