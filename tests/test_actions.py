@@ -1,5 +1,6 @@
 """Improvement items (改善アクション, issue 19.4): made from the briefing's findings once each, listed
-and changed with /actions by whom bot/policy allows, counted in the secretariat's overview."""
+and changed with /actions by whom bot/policy allows, counted in the secretariat's overview, and
+their owners reminded before the next visit (content/programme.yaml reminders.actions)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from bot.reports.hearing import company_report
 from bot.reports.overview import company_rows
 from bot.runtime.core import Runtime
 from bot.store import repo, sheets
-from bot.store.models import AuditEntry, ExpertAssignment, ImprovementItem
-from tests.calendar_setup import company, person
+from bot.store.models import AuditEntry, ExpertAssignment, ImprovementItem, Visit
+from scheduler.action_reminders import remind_owners
+from tests.calendar_setup import company, jst, outbox, person
 from tests.conftest import Convo
 
 # Answers that the rules of content/hearing/findings.yaml read as no_backup, no_mfa, everyone_admin.
@@ -137,3 +139,39 @@ def test_cli_sync_twice_adds_nothing_the_second_time(run_cli) -> None:  # type: 
     assert again.returncode == 0 and "0件追加" in again.stdout, again.stdout
     unknown = run_cli("actions", "sync", "--company", "ない社")
     assert unknown.returncode != 0
+
+
+async def test_owners_hear_of_their_open_items_before_the_next_visit(runtime: Runtime) -> None:
+    company_id = await answered(runtime, "改善株式会社", "sato")
+    await run_sync(runtime, "改善株式会社")
+    one, two, three = (item.id for item in await items(runtime, company_id))
+    lead = Convo(runtime, "sato")
+    for item in (one, two, three):
+        await lead.send(f"/actions owner {item} sato_member")
+    await lead.send(f"/actions done {two}")
+    programme = runtime.content.response.programme
+    assert programme is not None and programme.reminders.actions is not None
+    config = programme.reminders.actions
+    now = runtime.clock()
+    async with runtime.sessions.begin() as session:
+        visit = Visit(company_id=company_id, number=2, starts_at=jst("2026-12-20 14:00"), duration_minutes=120,
+                      mode="onsite", status="scheduled", revision=1, scheduled_at=now, created_at=now, updated_at=now)
+        session.add(visit)
+    day = 20 - config.days_before
+
+    async def remind(at: str) -> int:
+        return await remind_owners(runtime.sessions, runtime.content, runtime.tz, jst(f"2026-12-{day:02d} {at}"))
+
+    early = f"{int(config.at[:2]) - 1:02d}:59"
+    assert await remind(early) == 0  # not yet its time
+    assert await remind(config.at) == 1
+    assert await remind(config.at) == 0  # once per visit and owner
+    (sent,) = await outbox(runtime, "visit:")
+    assert sent.chat_id == "sato_member"
+    assert f"#{one}, #{three}" in sent.message.text and f"#{two}" not in sent.message.text  # done: not told
+    async with runtime.sessions.begin() as session:
+        moved = await session.get(Visit, visit.id)
+        assert moved is not None
+        moved.revision = 2
+    assert await remind(config.at) == 1  # the moved visit's own reminder
+    assert await remind_owners(runtime.sessions, runtime.content, runtime.tz, jst("2026-12-20 14:00")) == 0  # begun
