@@ -131,14 +131,19 @@ async def test_the_overview_counts_the_items_not_done(runtime: Runtime) -> None:
     assert {r.company: r.as_params()["actions"] for r in rows} == {"改善株式会社": 2, "空株式会社": 0}
 
 
-def test_cli_sync_twice_adds_nothing_the_second_time(run_cli) -> None:  # type: ignore[no-untyped-def]
-    assert run_cli("company", "add", "A社", "--course", "csirt").returncode == 0
+async def test_cli_sync_twice_adds_nothing_the_second_time(runtime: Runtime, run_cli) -> None:  # type: ignore[no-untyped-def]
+    company_id = await answered(runtime, "A社", "sato")
     first = run_cli("actions", "sync", "--company", "A社")
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 0 and "3件追加" in first.stdout, first.stderr
     again = run_cli("actions", "sync", "--company", "A社")
-    assert again.returncode == 0 and "0件追加" in again.stdout, again.stdout
+    assert again.returncode == 0 and "0件追加" in again.stdout and "全3件" in again.stdout, again.stdout
+    assert len(await items(runtime, company_id)) == 3
+    listed = run_cli("actions", "list", "--company", "A社")
+    assert listed.returncode == 0 and sorted(line.split("\t")[4] for line in listed.stdout.splitlines()) == [
+        "finding:everyone_admin", "finding:no_backup", "finding:no_mfa",
+    ]
     unknown = run_cli("actions", "sync", "--company", "ない社")
-    assert unknown.returncode != 0
+    assert unknown.returncode != 0 and "ない社" in unknown.stderr
 
 
 async def test_owners_hear_of_their_open_items_before_the_next_visit(runtime: Runtime) -> None:
