@@ -49,6 +49,11 @@ class Action(str, Enum):
     # A document drafted from the company's answers (bot/drafts): its people, its assigned experts
     # and the secretariat; each one made is audited with its document and version.
     MAKE_DRAFT = "make_draft"
+    # Improvement items (改善アクション, bot/drafts/improvements.py): the company's people read them;
+    # the lead, the assigned experts and the secretariat make them from the findings and change
+    # their owner, due date and status.
+    READ_ACTIONS = "read_actions"
+    CHANGE_ACTIONS = "change_actions"
     # the secretariat's work
     MANAGE_COMPANIES = "manage_companies"
     INVITE = "invite"
@@ -76,6 +81,7 @@ AUDITED_WHEN_ALLOWED = {
     Action.READ_HEARING, Action.SUBMIT_HEARING, Action.DELEGATE_SUBMIT, Action.EXPORT_HEARING, Action.EXPORT_INCIDENT, Action.READ_INCIDENT,
     Action.LINK_GROUP, Action.BROADCAST, Action.MANAGE_COMPANIES, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,
     Action.READ_INTAKE_MISSES, Action.MAKE_DRAFT, Action.LIST_DRAFTS, Action.WEB_SIGN_IN,
+    Action.READ_ACTIONS, Action.CHANGE_ACTIONS,
 }
 WEB_ROLES = (Role.SECRETARIAT, Role.EXPERT, Role.LEAD)
 
@@ -147,12 +153,12 @@ def decide(actor: Actor, action: Action, resource: Resource = Resource()) -> Dec
         return Decision(allowed, "company lead" if actor.role == Role.LEAD else ("lead allowed members" if allowed else "lead only"))
     if action is Action.DELEGATE_SUBMIT:
         return Decision(actor.role == Role.LEAD, "company lead" if actor.role == Role.LEAD else "lead only")
-    if action is Action.LINK_GROUP:
+    if action in (Action.LINK_GROUP, Action.CHANGE_ACTIONS):
         return Decision(actor.role == Role.LEAD, "company lead" if actor.role == Role.LEAD else "lead only")
     if action is Action.MOVE_INCIDENT:
         allowed = actor.role == Role.LEAD or resource.owner_id == actor.person_id
         return Decision(allowed, "reporter or lead" if allowed else "only the reporter or the lead")
-    return Decision(True, "own company")  # read/update incidents, export them, read visits
+    return Decision(True, "own company")  # read/update incidents, export them, read visits and actions
 
 
 def incident_companies(actor: Actor) -> frozenset[int] | None:

@@ -28,6 +28,7 @@ from bot.content.models import Retention
 from bot.store.housekeeping import forget_old
 from bot.store.models import utcnow
 from scheduler import jobs
+from scheduler.action_reminders import remind_owners
 from scheduler.hearing_reminders import remind_weekly
 from scheduler.incident_reminders import remind_quiet
 from scheduler.plan import Reminder
@@ -88,6 +89,7 @@ class SchedulerService:
             log.info("reminder %s at sync: %s", ref, outcome)
         await remind_quiet(self.sessions, self.content, self.tz, self.clock())
         await remind_weekly(self.sessions, self.content, self.tz, self.clock())
+        await remind_owners(self.sessions, self.content, self.tz, self.clock())
         if self.scheduler is not None:
             self._reconcile(result.future)
         return result

@@ -35,6 +35,9 @@ COMPANY_DATA = {
     Action.LINK_GROUP: {"member": (False, False), "lead": (True, False), "expert": (False, False)},
     # Issue 19: the company's people read its drafts; its assigned experts too.
     Action.MAKE_DRAFT: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    # Issue 19.4: improvement items are read by the company's people, changed by its lead and experts.
+    Action.READ_ACTIONS: {"member": (True, False), "lead": (True, False), "expert": (True, False)},
+    Action.CHANGE_ACTIONS: {"member": (False, False), "lead": (True, False), "expert": (True, False)},
 }
 SECRETARIAT_ONLY = [
     Action.MANAGE_COMPANIES, Action.INVITE, Action.CHANGE_ROLE, Action.MANAGE_VISITS, Action.MANAGE_EVENTS,

@@ -1,5 +1,5 @@
 """The `helpdesk` command: one Typer app, one module per sub-app in this package (console, serve, db,
-content, company, people, invite, visit, event, notice, incident, scheduler, export, draft, overview, audit,
+content, company, people, invite, visit, event, notice, incident, scheduler, export, draft, actions, overview, audit,
 intake, doctor, web).
 Heavy imports happen inside each command, so `helpdesk console` starts fast and a platform library
 is imported only by the command that serves that platform."""
@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 
+from bot.cli.actions import actions_app
 from bot.cli.audit import audit
 from bot.cli.company import company_app
 from bot.cli.console import console
@@ -64,6 +65,7 @@ app.add_typer(content_app, name="content")
 app.add_typer(serve_app, name="serve")
 app.add_typer(export_app, name="export")
 app.command("draft")(draft)
+app.add_typer(actions_app, name="actions")
 app.add_typer(company_app, name="company")
 app.add_typer(secretariat_app, name="secretariat")
 app.add_typer(people_app, name="people")

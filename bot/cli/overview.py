@@ -35,7 +35,7 @@ def overview(
                 return await company_rows(session, application.content, "ja", utcnow()), application.runtime.tz
 
     rows, tz = run(go)
-    header = ["company", "course", "members", "hearing", "status", "incidents", "next_visit"]
+    header = ["company", "course", "members", "hearing", "status", "incidents", "actions", "next_visit"]
     # The next visit as the CLI types it ("no 2 2026-12-10 10:00"), sortable and language-free.
     table = [
         [str(r.as_params(f"no {r.next_visit.number} {format_cli(r.next_visit.starts_at, tz)}" if r.next_visit else "-")[h]) for h in header]

@@ -722,10 +722,20 @@ class HearingWeekly(Strict):
     source: str | None = None
 
 
+class ActionsReminder(Strict):
+    """Each owner of an improvement item not done is reminded of theirs `days_before` the company's
+    next visit, at `at` (scheduler/action_reminders.py)."""
+
+    days_before: int = Field(ge=0, le=14)
+    at: HHMM
+    source: str | None = None
+
+
 class Reminders(Strict):
     visit: list[Offset] = Field(default_factory=list)
     hearing_nudge: HearingNudge | None = None
     hearing_weekly: HearingWeekly | None = None
+    actions: ActionsReminder | None = None
     event: list[Offset] = Field(default_factory=list)
     source: str | None = None
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
-from bot.content.models import Condition, Group, Question
+from bot.content.models import Condition, Finding, Group, Question
 from bot.engine.flow import MORE, Answer, Step, condition_holds
 from bot.engine.parse import SCALE_ORDER
 from bot.engine.render import Speaker, format_value
@@ -128,14 +128,25 @@ def state_of(answer: Answer | None) -> str:
     return "unknown" if answer_is_unknown(answer) else "answered"
 
 
+def current_answers(sheet: SheetAnswers) -> tuple[list[Step], dict[str, Answer]]:
+    """The questions the sheet's plan asks now, and the answers to them. Only answers the plan still
+    asks count: an answer left behind by going back and changing an earlier one is not the
+    company's answer any more."""
+    plan = [s for s in sheet.flow.plan(sheet.answers) if s.answerable and s.question.id != MORE]
+    return plan, {s.key: sheet.answers[s.key] for s in plan if s.key in sheet.answers}
+
+
+def fired_findings(content: Content, answers: dict[str, Answer]) -> list[Finding]:
+    """The finding rules of content/hearing/findings.yaml that hold on the answers, in their order:
+    the briefing lists them, and the improvement items (bot/drafts/improvements.py) are made from them."""
+    return [rule for rule in content.findings.findings if _fires(rule.when, answers)]
+
+
 def build_report(content: Content, company: Company, lang: str, sheet: SheetAnswers) -> HearingReport:
     sp = Speaker(lang, content.book, content.words, utcnow().astimezone(TOKYO).date())
     say = sp.say
     flow = sheet.flow
-    plan = [s for s in flow.plan(sheet.answers) if s.answerable and s.question.id != MORE]
-    # Only answers the plan still asks count: an answer left behind by going back and changing an
-    # earlier one is not the company's answer any more.
-    answers = {s.key: sheet.answers[s.key] for s in plan if s.key in sheet.answers}
+    plan, answers = current_answers(sheet)
     by = {key: sheet.answered_by.get(key, "") for key in answers}
     respondents = Counter(name for name in by.values() if name).most_common()
     counts = Counter(state_of(answers.get(s.key)) for s in plan)
@@ -160,7 +171,7 @@ def build_report(content: Content, company: Company, lang: str, sheet: SheetAnsw
         several_respondents=len(respondents) > 1,
     )
     sources = _SourceIndex(say)
-    for number, rule in enumerate(r for r in content.findings.findings if _fires(r.when, answers)):
+    for number, rule in enumerate(fired_findings(content, answers)):
         report.findings.append(FindingLine(rule.id, rule.text.get(lang), sources.cite(rule.source, finding=number + 1)))
     for index, section in enumerate(flow.sections):
         rows = []

@@ -1,4 +1,4 @@
-"""The secretariat's overview: per company, hearing completion, open incidents by severity, members,
+"""The secretariat's overview: per company, hearing completion, open incidents by severity, open improvement items, members,
 the next visit. The rows carry ids (the CLI prints them, a CSV keeps them); `labelled` gives the
 chat the content's labels in the reader's language."""
 
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.content.loader import Content
+from bot.drafts.improvements import open_counts
 from bot.incidents.service import OPEN
 from bot.hearing.sheet import load as load_sheet
 from bot.store import repo
@@ -36,6 +37,7 @@ class OverviewRow:
     company_id: int = 0
     visits_held: int = 0  # scheduled visits that have begun
     last_activity: datetime | None = None  # the latest hearing answer or incident update (UTC)
+    open_actions: int = 0  # improvement items not done (bot/drafts/improvements.py)
 
     def as_params(self, next_visit: str = "-") -> dict[str, object]:
         """The row with ids, as the CLI and its CSV show it; `next_visit` as the caller formats it."""
@@ -43,7 +45,7 @@ class OverviewRow:
         return {
             "company": self.company, "course": self.course, "members": self.members,
             "hearing": f"{self.answered}/{self.questions}", "status": self.hearing_status,
-            "incidents": open_incidents, "next_visit": next_visit,
+            "incidents": open_incidents, "actions": self.open_actions, "next_visit": next_visit,
         }
 
     def labelled(self, content: Content, lang: str, next_visit: str) -> dict[str, object]:
@@ -70,6 +72,7 @@ async def company_rows(
     not begun at `now`."""
     rows = []
     upcoming = await _next_visits(session, now)
+    actions = await open_counts(session)
     held = dict(
         (await session.execute(
             select(Visit.company_id, func.count())
@@ -81,6 +84,7 @@ async def company_rows(
             continue
         row = await _row(session, content, company, upcoming.get(company.id))
         row.visits_held = int(held.get(company.id, 0))
+        row.open_actions = actions.get(company.id, 0)
         rows.append(row)
     return rows
 

@@ -11,7 +11,7 @@ from bot.turn.conversations import SHEET_RUNNER, run_step
 from bot.engine.messages import Inbound, Outbound, split_ref
 from bot.engine.parse import clean_text, word_key
 from bot.engine.step import FlowInput
-from bot.handlers import draft, events, hearing, notices, visits
+from bot.handlers import actions, draft, events, hearing, notices, visits
 from bot.handlers.groups import handle_group
 from bot.handlers.incident import INCIDENT_FLOW, run_incident
 from bot.handlers.incident import REF_PREFIX as INCIDENT_REF
@@ -43,6 +43,7 @@ COMMANDS: dict[str, Handler] = {
     "incidents": handle_incidents,
     "report": handle_report,
     "draft": draft.handle_draft,
+    "actions": actions.handle_actions,
     "link": handle_link,
     "profile": handle_profile,
     "overview": handle_overview,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -514,3 +515,27 @@ class WebSession(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     csrf: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- improvement items, 改善アクション (issue 19.4; migration 0013)
+
+class ImprovementItem(Base):
+    """Something the company's answers show missing (a briefing finding), to be put right: who in
+    the company owns it, by when, and how far it is. `source` names what raised it
+    ("finding:no_mfa"), unique per company, so syncing the findings again adds nothing. The title
+    is copied from the finding's text when the item is made: editing the content later does not
+    rewrite what the company agreed to work on."""
+
+    __tablename__ = "improvement_items"
+    __table_args__ = (UniqueConstraint("company_id", "source", name="uq_improvement_items_company_source"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(100))
+    title_ja: Mapped[str] = mapped_column(Text)
+    title_en: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | doing | done
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
