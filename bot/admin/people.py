@@ -19,6 +19,12 @@ def account(platform: str, user: str) -> str:
     return f"{platform}:{user}"
 
 
+def parse_account(text: str) -> tuple[str, str]:
+    """platform:account as `people list` shows it; a bare name is a console account."""
+    platform, _, user = text.partition(":")
+    return (platform, user) if user else ("console", platform)
+
+
 async def remove_person(session: AsyncSession, platform: str, user: str) -> str | None:
     """They lose their company and role (an expert their assignments); the answers they gave stay
     the company's. Returns the role they had."""

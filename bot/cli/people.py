@@ -44,11 +44,6 @@ def secretariat_add(
     typer.echo(f"{name!r} is now secretariat (console account; act with --as {name})")
 
 
-def _account(text: str) -> tuple[str, str]:
-    platform, _, user = text.partition(":")
-    return (platform, user) if user else ("console", platform)
-
-
 @people_app.command("list")
 def people_list(
     company: Optional[str] = typer.Option(None, "--company", help="One company's people (default: every company's)."),
@@ -98,14 +93,14 @@ def people_remove(
 ) -> None:
     """Someone who left: they lose their company and role (and an expert their assignments); the
     answers they gave stay the company's, with their name."""
-    from bot.admin.people import remove_person
+    from bot.admin.people import parse_account, remove_person
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
     from bot.store import repo
     from scheduler.errors import ProgrammeError
 
-    platform, user = _account(account)
+    platform, user = parse_account(account)
 
     async def go() -> str:
         async with open_app() as application:
@@ -131,14 +126,14 @@ def people_role(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Make a company's member its lead, or a lead a member (within the same company)."""
-    from bot.admin.people import change_role
+    from bot.admin.people import change_role, parse_account
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
     from bot.store import repo
     from scheduler.errors import ProgrammeError
 
-    platform, user = _account(account)
+    platform, user = parse_account(account)
 
     async def go() -> str:
         async with open_app() as application:
