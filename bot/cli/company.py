@@ -110,30 +110,20 @@ def company_rename(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Give a company its new name (stored as typed; compared after NFKC like every company name)."""
+    from bot.admin.companies import rename_company
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
-    from bot.store import repo
-    from bot.store.names import MAX_NAME, name_problem
-    from scheduler.companies import company_named
     from scheduler.errors import ProgrammeError
 
     async def go() -> str:
         async with open_app() as application, audited(application, actor, Action.MANAGE_COMPANIES, name) as record:
-            problem = name_problem(new_name)
-            if problem is not None:
-                fail(say(application, problem, max=MAX_NAME))
             async with application.sessions.begin() as session:
                 try:
-                    company = await company_named(session, name)
+                    company, old = await rename_company(session, name, new_name)
                 except ProgrammeError as exc:
                     fail(exc.render(application.content.book, application.settings.lang))
-                other = await repo.company_by_name(session, new_name)
-                if other is not None and other.id != company.id:
-                    fail(say(application, "company.exists", name=new_name, existing=other.name))
-                old = company.name
                 record.detail.update({"company_id": company.id, "from": old, "to": new_name})
-                company.name = new_name
             return say(application, "company.renamed", old=old, new=new_name)
 
     typer.echo(run(go))
@@ -147,6 +137,7 @@ def company_course(
 ) -> None:
     """Change a company's course (seed 000: a company settles its course with its expert); the
     answers already given stay as they are."""
+    from bot.admin.companies import change_course
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
@@ -160,9 +151,8 @@ def company_course(
                     company = await company_named(session, name)
                 except ProgrammeError as exc:
                     fail(exc.render(application.content.book, application.settings.lang))
-                old = company.course
-                record.detail.update({"company_id": company.id, "from": old, "to": course})
-                company.course = course
+                record.detail.update({"company_id": company.id, "from": company.course, "to": course})
+                old = change_course(company, course)
             return say(application, "company.course_changed", name=company.name, old=old, new=course)
 
     typer.echo(run(go))

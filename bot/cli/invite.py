@@ -109,11 +109,13 @@ def invite_revoke(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Stop a code working: /start with it then says it has expired and to ask for a new one."""
+    from bot.admin.invitations import revoke
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
     from bot.store import repo
-    from bot.store.models import Company, Invitation, utcnow
+    from bot.store.models import utcnow
+    from scheduler.errors import ProgrammeError
 
     async def go() -> str:
         async with open_app() as application:
@@ -128,14 +130,11 @@ def invite_revoke(
                 if len(candidates) > 1:
                     fail(say(application, "invite.ambiguous", code=shown, count=len(candidates)))
                 async with application.sessions.begin() as session:
-                    invitation = await session.get(Invitation, candidates[0].id)
-                    if invitation is None:  # deleted with its company in between
-                        fail(say(application, "invite.unknown", code=shown))
-                    company = await session.get(Company, invitation.company_id)
-                    detail: dict[str, Any] = {"revoke": True, "was": repo.invitation_state(invitation, utcnow())}
-                    record.detail.update(detail)
-                    repo.revoke_invitation(invitation, utcnow())
-                    return say(application, "invite.revoked", code=repo.masked_code(invitation.code),
-                               company=company.name if company else "", role=invitation.role)
+                    try:
+                        done = await revoke(session, candidates[0].id, shown, utcnow())
+                    except ProgrammeError as exc:
+                        fail(exc.render(application.content.book, application.settings.lang))
+                    record.detail.update({"revoke": True, "was": done.was})
+                    return say(application, "invite.revoked", code=done.code, company=done.company, role=done.role)
 
     typer.echo(run(go))

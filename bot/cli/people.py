@@ -44,11 +44,6 @@ def secretariat_add(
     typer.echo(f"{name!r} is now secretariat (console account; act with --as {name})")
 
 
-def _account(text: str) -> tuple[str, str]:
-    platform, _, user = text.partition(":")
-    return (platform, user) if user else ("console", platform)
-
-
 @people_app.command("list")
 def people_list(
     company: Optional[str] = typer.Option(None, "--company", help="One company's people (default: every company's)."),
@@ -98,15 +93,14 @@ def people_remove(
 ) -> None:
     """Someone who left: they lose their company and role (and an expert their assignments); the
     answers they gave stay the company's, with their name."""
-    from sqlalchemy import delete
-
+    from bot.admin.people import parse_account, remove_person
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
     from bot.store import repo
-    from bot.store.models import ExpertAssignment
+    from scheduler.errors import ProgrammeError
 
-    platform, user = _account(account)
+    platform, user = parse_account(account)
 
     async def go() -> str:
         async with open_app() as application:
@@ -115,14 +109,11 @@ def people_remove(
                 company_id = person.company_id if person else None
             async with audited(application, actor, Action.CHANGE_ROLE, company_id=company_id, target=f"{platform}:{user}") as record:
                 async with application.sessions.begin() as session:
-                    person = await repo.person_by_platform(session, platform, user)
-                    if person is None or (person.role is None and person.company_id is None):
-                        fail(say(application, "people.unknown", account=f"{platform}:{user}"))
-                    if person.role == "secretariat":
-                        fail(say(application, "people.not_secretariat"))
-                    record.detail.update({"from": person.role, "to": None})
-                    await session.execute(delete(ExpertAssignment).where(ExpertAssignment.person_id == person.id))
-                    person.role, person.company_id = None, None
+                    try:
+                        old = await remove_person(session, platform, user)
+                    except ProgrammeError as exc:
+                        fail(exc.render(application.content.book, application.settings.lang))
+                    record.detail.update({"from": old, "to": None})
                 return say(application, "people.removed", account=f"{platform}:{user}")
 
     typer.echo(run(go))
@@ -135,12 +126,14 @@ def people_role(
     actor: Optional[str] = AS_OPTION,
 ) -> None:
     """Make a company's member its lead, or a lead a member (within the same company)."""
+    from bot.admin.people import change_role, parse_account
     from bot.app import open_app
     from bot.cli.auth import audited
     from bot.policy import Action
     from bot.store import repo
+    from scheduler.errors import ProgrammeError
 
-    platform, user = _account(account)
+    platform, user = parse_account(account)
 
     async def go() -> str:
         async with open_app() as application:
@@ -149,13 +142,11 @@ def people_role(
                 company_id = person.company_id if person else None
             async with audited(application, actor, Action.CHANGE_ROLE, company_id=company_id, target=f"{platform}:{user}") as record:
                 async with application.sessions.begin() as session:
-                    person = await repo.person_by_platform(session, platform, user)
-                    if person is None or person.company_id is None or person.role not in ("member", "lead"):
-                        fail(say(application, "people.unknown", account=f"{platform}:{user}"))
-                    if role not in ("member", "lead"):
-                        fail(say(application, "people.role_member_or_lead"))
-                    record.detail.update({"from": person.role, "to": role})
-                    person.role = role
+                    try:
+                        old = await change_role(session, platform, user, role)
+                    except ProgrammeError as exc:
+                        fail(exc.render(application.content.book, application.settings.lang))
+                    record.detail.update({"from": old, "to": role})
                 return say(application, "people.role_changed", account=f"{platform}:{user}", role=role)
 
     typer.echo(run(go))

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.app import App
 from bot.store.models import utcnow
-from bot.web import companies, events, incidents, login, notices, visits
+from bot.web import companies, events, incidents, login, notices, people, visits
 from bot.web.desk import MAX_UPLOAD, SERVER, Server
 from bot.web.guard import guard
 
@@ -31,7 +31,7 @@ def make_app(application: App, *, clock: Callable[[], datetime] = utcnow) -> web
         app, loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    for module in (login, companies, incidents, notices, visits, events):
+    for module in (login, companies, incidents, notices, visits, events, people):
         app.add_routes(module.routes)
     return app
 

@@ -50,7 +50,7 @@ async def companies_page(request: web.Request) -> web.Response:
     return render(request, "companies.html", rows=shown)
 
 
-async def _company(request: web.Request, action: Action, **detail: object) -> Company:
+async def company_of(request: web.Request, action: Action, **detail: object) -> Company:
     """The company of the address, if bot.policy allows the action on it; else the one 404."""
     company_id = int_param(request, "id")
     async with app_of(request).sessions() as session:
@@ -64,8 +64,19 @@ async def _company(request: web.Request, action: Action, **detail: object) -> Co
 
 @routes.get("/companies/{id}")
 async def company_page(request: web.Request) -> web.Response:
+    return await company_view(request, await company_of(request, Action.READ_HEARING))
+
+
+def may_admin(request: web.Request, company: Company) -> dict[str, bool]:
+    """Which of the people admin forms bot.policy lets this reader see (the secretariat: all)."""
+    actor, resource = desk_of(request).actor, Resource(company.id, name=company.name)
+    return {action.value: decide(actor, action, resource).allowed for action in (Action.CHANGE_ROLE, Action.MANAGE_COMPANIES, Action.INVITE)}
+
+
+async def company_view(request: web.Request, company: Company, *, error: str = "", status: int = 200) -> web.Response:
+    """The company's page; after a form's mistake, with the message and what was there."""
     application, tz, sp = app_of(request), tz_of(request), speaker(request)
-    company = await _company(request, Action.READ_HEARING)
+    admin = may_admin(request, company)
     async with application.sessions() as session:
         people = list(await session.scalars(select(Person).where(Person.company_id == company.id).order_by(Person.role, Person.id)))
         experts = list(await session.scalars(
@@ -75,15 +86,24 @@ async def company_page(request: web.Request) -> web.Response:
         visits = list(await session.scalars(select(Visit).where(Visit.company_id == company.id).order_by(Visit.number)))
         incidents = await service.of_company(session, company.id, open_only=False)
         row = (await company_rows(session, application.content, lang_of(request), now_of(request), frozenset({company.id})))[0]
-    content = application.content
+        invitations = await repo.list_invitations(session, company.id) if admin[Action.INVITE.value] else []
+    content, now = application.content, now_of(request)
+    programme = content.response.programme
     return render(
-        request, "company.html", company=company, course=course_name(request, company.course), row=row,
-        hearing_status=sp.say(f"overview.hearing_{row.hearing_status}"),
-        people=[{"name": p.display_name or p.platform_user_id, "role": sp.say(f"web.role_{p.role or 'none'}"), "platform": p.platform} for p in [*people, *experts]],
+        request, "company.html", status=status, company=company, course=course_name(request, company.course), row=row,
+        hearing_status=sp.say(f"overview.hearing_{row.hearing_status}"), error=error, admin=admin,
+        courses=[(c.code, c.name.get(lang_of(request))) for c in programme.courses] if programme else [],
+        people=[{"name": p.display_name or p.platform_user_id, "role": sp.say(f"web.role_{p.role or 'none'}"), "platform": p.platform,
+                 "account": f"{p.platform}:{p.platform_user_id}", "role_id": p.role or ""} for p in [*people, *experts]],
         visits=[{"n": v.number, "at": jst(v.starts_at, tz), "mode": v.mode, "place": v.place or "", "expert": v.expert_name or "",
                  "status": v.status} for v in visits],
         incidents=[{"number": i.number, "severity": level_label(content, i.severity, sp), "level": i.severity,
                     "status": status_label(content, i.status, sp), "updated": jst(i.updated_at, tz)} for i in incidents],
+        invitations=[{"id": i.id, "code": repo.masked_code(i.code), "role": sp.say(f"web.role_{i.role}"),
+                      "uses": str(i.uses_left) if i.uses_left is not None else sp.say("invite.unlimited"),
+                      "expires": jst(i.expires_at, tz) if i.expires_at else sp.say("invite.no_expiry"),
+                      "state_id": repo.invitation_state(i, now), "state": sp.say(f"invite.state_{repo.invitation_state(i, now)}")}
+                     for i, _ in invitations],
     )
 
 
@@ -92,7 +112,7 @@ async def hearing_download(request: web.Request) -> web.Response:
     application, fmt = app_of(request), request.match_info["fmt"]
     if fmt not in ("md", "xlsx"):
         raise not_found(request)
-    company = await _company(request, Action.EXPORT_HEARING, format=fmt)
+    company = await company_of(request, Action.EXPORT_HEARING, format=fmt)
     async with application.sessions() as session:
         report = await company_report(session, application.content, company, lang_of(request))
     if report is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
@@ -98,6 +98,7 @@ async def allowed_or_404(request: web.Request, action: Action, resource: Resourc
 @dataclass
 class Outcome:
     error: str | None = None  # set by the block when nothing was done, with why (in English)
+    detail: dict[str, object] = field(default_factory=dict)  # what was changed (from, to), for the entry
 
 
 @asynccontextmanager
@@ -122,6 +123,7 @@ async def audited_or_404(request: web.Request, action: Action, resource: Resourc
         async with application.sessions.begin() as session:
             row = await session.get(AuditEntry, entry_id)
             if row is not None:
+                row.detail = {**(row.detail or {}), **outcome.detail}
                 settle(row, outcome.error)
 
 
