@@ -82,7 +82,7 @@ async def test_a_member_cannot_reach_another_company(runtime: Runtime, setup, ru
     overview = run_cli("overview", "--format", "csv", "--as", "jimu")
     assert overview.returncode == 0, overview.stderr
     rows = overview.stdout.strip().splitlines()
-    assert rows[0] == "company,course,members,hearing,status,incidents,next_visit"
+    assert rows[0] == "company,course,members,hearing,status,incidents,actions,next_visit"
     assert any(r.startswith("B社,it-bcp,1,1/") and "high:1" in r for r in rows), rows
 
 
