@@ -294,6 +294,8 @@ class Lexicon(Strict):
     # 分からない as people type it: an answer of its own, not a skip (Question.unknown).
     unknown: list[str] = Field(default_factory=list)
     commands: Commands
+    # What follows /hearing (review, submit, allow), in the words people type.
+    sheet_actions: dict[Literal["review", "submit", "allow"], list[str]] = Field(default_factory=dict)
     scale: ScaleWords
     duration_units: dict[int, list[str]]
     half: str

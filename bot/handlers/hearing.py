@@ -7,6 +7,7 @@ from __future__ import annotations
 from bot.turn.context import Ctx
 from bot.turn.conversations import begin_conversation, resume_flow, start_flow
 from bot.engine.messages import Inbound, Outbound
+from bot.engine.parse import word_key
 from bot.hearing import conversation as sheet_conversation
 from bot.hearing import menus
 from bot.hearing.sheet import CompanySheet, load
@@ -16,7 +17,6 @@ from bot.store import repo, sheets
 from bot.store.models import Conversation
 
 REF_PREFIX = menus.REF
-_SUBCOMMANDS = {"review": "review", "確認": "review", "submit": "submit", "提出": "submit", "allow": "allow"}
 
 
 async def _sheet(ctx: Ctx) -> CompanySheet | list[Outbound]:
@@ -43,7 +43,9 @@ async def handle_hearing(ctx: Ctx, inbound: Inbound, args: str) -> list[Outbound
     view = await _sheet(ctx)
     if not isinstance(view, CompanySheet):
         return view
-    sub = _SUBCOMMANDS.get(args.strip().lower())
+    typed = word_key(args)
+    actions = ctx.content.words.lexicon.sheet_actions.items()
+    sub = next((action for action, words in actions if typed in {word_key(w) for w in words}), None)
     if sub == "review":
         return [menus.sections(ctx, view, menus.REVIEW)]
     if sub == "submit":
