@@ -57,14 +57,7 @@ async def run_hearing(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> l
     elif result.state.status == "completed" and not changing:
         result = await _at_the_end(ctx, flow, result)
     await _save(ctx, conversation, sheet, result)
-    return _refs(result.replies, conversation)
-
-
-def _refs(replies: list[Outbound], conversation: Conversation) -> list[Outbound]:
-    """Questions name the conversation (engine refs); the sheet's own menus keep their "sheet:" refs."""
-    questions = with_refs([r for r in replies if not (r.question_ref or "").startswith(f"{menus.REF}:")], conversation.id)
-    named = iter(questions)
-    return [r if (r.question_ref or "").startswith(f"{menus.REF}:") else next(named) for r in replies]
+    return with_refs(result.replies, conversation.id)
 
 
 def _still_theirs(ctx: Ctx, state: FlowState, given: dict[str, Given]) -> bool:
@@ -170,7 +163,7 @@ async def show(ctx: Ctx, conversation: Conversation) -> list[Outbound]:
         ctx.session, conversation, current_step=result.state.cursor,
         awaiting=None if moved else conversation.awaiting, sheet_seen=await sheets.newest_id(ctx.session, sheet.id),
     )
-    return _refs(result.replies, conversation)
+    return with_refs(result.replies, conversation.id)
 
 
 async def _save(ctx: Ctx, conversation: Conversation, sheet: HearingSheet, result: StepResult) -> None:
