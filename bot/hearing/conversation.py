@@ -56,7 +56,7 @@ async def run_hearing(ctx: Ctx, conversation: Conversation, inp: FlowInput) -> l
         result = _tell_meanwhile(ctx, flow, state, meanwhile, names.get(meanwhile.person_id or 0, ""))
     elif result.state.status == "completed" and not changing:
         result = await _at_the_end(ctx, flow, result)
-    await _save(ctx, conversation, sheet, result)
+    await _save(ctx, conversation, sheet, given, result)
     return with_refs(result.replies, conversation.id)
 
 
@@ -161,14 +161,18 @@ async def show(ctx: Ctx, conversation: Conversation) -> list[Outbound]:
     moved = result.state.cursor != conversation.current_step  # the question no longer applies
     await repo.save_conversation(
         ctx.session, conversation, current_step=result.state.cursor,
-        awaiting=None if moved else conversation.awaiting, sheet_seen=await sheets.newest_id(ctx.session, sheet.id),
+        awaiting=None if moved else conversation.awaiting, sheet_seen=max((g.row_id for g in given.values()), default=0),
     )
     return with_refs(result.replies, conversation.id)
 
 
-async def _save(ctx: Ctx, conversation: Conversation, sheet: HearingSheet, result: StepResult) -> None:
+async def _save(
+    ctx: Ctx, conversation: Conversation, sheet: HearingSheet, given: dict[str, Given], result: StepResult,
+) -> None:
+    # What the person has now seen: the newest answer read with this message, or their own.
+    seen = max((g.row_id for g in given.values()), default=0)
     if result.recorded:
-        await sheets.record(ctx.session, sheet, result.recorded, ctx.person.id, ctx.now)
+        seen = await sheets.record(ctx.session, sheet, result.recorded, ctx.person.id, ctx.now)
         if sheet.status == "submitted":
             # The expert reads what was submitted; a change after that needs a new submission.
             sheet.status = "open"
@@ -178,6 +182,6 @@ async def _save(ctx: Ctx, conversation: Conversation, sheet: HearingSheet, resul
     await repo.save_conversation(
         ctx.session, conversation, current_step=state.cursor, status=state.status, awaiting=state.awaiting,
         updated_at=ctx.now, completed_at=ctx.now if completed else conversation.completed_at,
-        sheet_seen=await sheets.newest_id(ctx.session, sheet.id),
+        sheet_seen=seen,
     )
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine.flow import Answer
@@ -70,7 +70,7 @@ async def record(
 ) -> int:
     """Append answers and bump the sheet's version: a member who answered on the same state in
     another transaction fails at commit (StaleDataError), and the runtime redoes their message on
-    the new state, where they are told. Returns how many answers were written."""
+    the new state, where they are told. Returns the id of the newest answer written (0 for none)."""
     rows = [
         SheetAnswer(
             sheet_id=sheet.id, question_key=r.key, raw_text=r.raw, value=r.value, skipped=r.skipped,
@@ -83,12 +83,7 @@ async def record(
     session.add_all(rows)
     sheet.updated_at = now
     await session.flush()
-    return len(rows)
-
-
-async def newest_id(session: AsyncSession, sheet_id: int) -> int:
-    """The id of the sheet's newest answer (0 for none): what a member has seen when shown a question."""
-    return int(await session.scalar(select(func.max(SheetAnswer.id)).where(SheetAnswer.sheet_id == sheet_id)) or 0)
+    return rows[-1].id
 
 
 async def history(session: AsyncSession, sheet_id: int) -> list[SheetAnswer]:
